@@ -1,0 +1,69 @@
+# PolkaMesh web. The two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export HOST PORT
+
+# Python 3.12+ (Django 6): the first of python3.13/python3.12/python3 that is new
+# enough, else a pyenv-installed one.
+PYTHON ?= $(shell for p in python3.13 python3.12 python3; do \
+	  $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; exit; }; \
+	done; ls -d $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -V | tail -n 1)
+
+# The test suite's services (started or installed by tests/ensure-services.sh).
+TEST_DATABASE_URL ?= postgres://postgres:postgres@127.0.0.1:5432/polkamesh
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
+
+.PHONY: help venv run test lint check assets services bench
+
+help:
+	@echo "make run    - set up and start PolkaMesh (web + worker + beat) on http://$(HOST):$(PORT)/"
+	@echo "make test   - the whole test suite on PostgreSQL + Redis, browser tests included"
+	@echo "make lint   - ruff + import contracts;  make check - migrations + ledger invariants"
+	@echo "make assets - rebuild static/js bundles from npm (needs Node)"
+	@echo "make bench  - run the benchmarks in bench/ (PostgreSQL)"
+
+$(VENV)/.installed: requirements.txt
+	@test -n "$(PYTHON)" || { echo "Python 3.12+ is needed (python3.12 not found)"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+venv: $(VENV)/.installed
+
+run: venv
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
+	@echo
+	@echo "PolkaMesh is starting at http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
+	@echo "Ctrl-C stops the web server, the Celery worker and beat together."
+	@echo
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" exec $(VENV)/bin/honcho -f Procfile start
+
+services:
+	tests/ensure-services.sh all
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
+
+check: venv
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py migrate --noinput -v0 && $(PY) manage.py ledger_check
+
+test: venv services lint
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) manage.py makemigrations --check --dry-run
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest
+
+assets:
+	npm ci
+	npm run build
+
+bench: venv services
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/ledger_transfer.py

@@ -1,0 +1,35 @@
+from decimal import Decimal
+
+from django.db import models
+
+AMOUNT_DIGITS = 39  # u128 fits in 39 decimal digits
+MAX_AMOUNT = 10**AMOUNT_DIGITS - 1
+
+
+class AmountField(models.DecimalField):
+    """An integer amount in the asset's smallest unit: NUMERIC(39,0) in the database,
+    `int` in Python. Floats never reach it; Decimal only at the driver boundary."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["max_digits"] = AMOUNT_DIGITS
+        kwargs["decimal_places"] = 0
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs.pop("max_digits", None)
+        kwargs.pop("decimal_places", None)
+        return name, path, args, kwargs
+
+    def from_db_value(self, value, expression, connection):
+        return None if value is None else int(value)
+
+    def to_python(self, value):
+        if value is None or isinstance(value, int):
+            return value
+        return int(super().to_python(value))
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = Decimal(value)
+        return super().get_db_prep_value(value, connection, prepared)

@@ -1,0 +1,45 @@
+"""Demo data for `make run`: a staff user and funded dev wallets. Idempotent:
+running it again changes nothing (funding uses fixed idempotency keys)."""
+
+import os
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from ledger import services as ledger
+from marketplace.core.demo import DEMO_WALLETS, FUNDING, demo_keypair
+from marketplace.wallets.models import Wallet
+
+
+class Command(BaseCommand):
+    help = "Load the demo data (staff user, funded //Alice…//Ferdie wallets)."
+
+    def handle(self, *args, **options):
+        username = os.environ.get("PM_ADMIN_USER", "admin")
+        password = os.environ.get("PM_ADMIN_PASSWORD", "admin")
+        with transaction.atomic():
+            user, created = get_user_model().objects.get_or_create(
+                username=username, defaults={"is_staff": True, "is_superuser": True}
+            )
+            if created:
+                user.set_password(password)
+                user.save()
+            wallets = []
+            for name in DEMO_WALLETS:
+                keypair = demo_keypair(name)
+                wallet, _ = Wallet.objects.get_or_create(public_key=keypair.public_key.hex())
+                for asset, amount in FUNDING.items():
+                    ledger.deposit(
+                        wallet.public_key,
+                        asset,
+                        amount,
+                        kind="demo_funding",
+                        reference="demo",
+                        key=f"demo:fund:{wallet.public_key}:{asset}",
+                    )
+                wallets.append((name, wallet.address))
+        self.stdout.write(f"Admin login: {username} / {password if created else '(unchanged)'}")
+        self.stdout.write("Demo wallets (dev URIs; import them into polkadot{.js} to sign):")
+        for name, address in wallets:
+            self.stdout.write(f"  //{name:<7} {address}")

@@ -1,0 +1,152 @@
+"""Shared API plumbing: the one exception handler, pagination, and the fields every
+app uses for amounts and addresses."""
+
+import logging
+import re
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions as drf
+from rest_framework import serializers
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+
+from ledger.errors import LedgerError
+from ledger.fields import MAX_AMOUNT
+
+from . import errors
+from .identity import InvalidAddress, public_key_from_address
+
+log = logging.getLogger(__name__)
+
+
+def error_response(code: str, message: str, status: int, fields: dict | None = None) -> Response:
+    return Response(
+        {"error": {"code": code, "message": message, "fields": fields or {}}}, status=status
+    )
+
+
+def _flatten(detail) -> dict:
+    """DRF's nested ValidationError detail → {"field": "first message", "a.b": ...}."""
+    if isinstance(detail, dict):
+        flat = {}
+        for key, value in detail.items():
+            inner = _flatten(value)
+            if isinstance(inner, dict) and inner:
+                for sub, msg in inner.items():
+                    flat[f"{key}.{sub}" if sub != "" else key] = msg
+            else:
+                flat[key] = str(inner)
+        return flat
+    if isinstance(detail, list):
+        if detail and all(not isinstance(d, (dict, list)) for d in detail):
+            return {"": str(detail[0])}
+        flat = {}
+        for index, value in enumerate(detail):
+            for sub, msg in _flatten(value).items():
+                flat[f"{index}.{sub}" if sub else str(index)] = msg
+        return flat
+    return {"": str(detail)}
+
+
+def exception_handler(exc, context):
+    """Every error leaves as API.md's shape; unknown exceptions stay 500s (bugs)."""
+    if isinstance(exc, (errors.ApiError, LedgerError)):
+        return error_response(exc.code, exc.message, exc.status, exc.fields)
+    if isinstance(exc, drf.ValidationError):
+        fields = _flatten(exc.detail)
+        message = (
+            fields.pop("", None)
+            or fields.pop("non_field_errors", None)
+            or "Some parameters are not valid."
+        )
+        return error_response("invalid_params", message, 400, fields)
+    if isinstance(exc, (drf.ParseError, drf.UnsupportedMediaType)):
+        return error_response("invalid_params", str(exc.detail), 400)
+    if isinstance(exc, (drf.NotAuthenticated, drf.AuthenticationFailed)):
+        return error_response("not_authenticated", str(exc.detail), 401)
+    if isinstance(exc, (drf.PermissionDenied, DjangoPermissionDenied)):
+        return error_response("forbidden", "You may not do this.", 403)
+    if isinstance(exc, (drf.NotFound, Http404)):
+        return error_response("not_found", "Not found.", 404)
+    if isinstance(exc, drf.MethodNotAllowed):
+        return error_response("method_not_allowed", str(exc.detail), 405)
+    if isinstance(exc, drf.NotAcceptable):
+        return error_response("not_acceptable", str(exc.detail), 406)
+    if isinstance(exc, drf.Throttled):
+        response = error_response("rate_limited", "Too many requests; slow down.", 429)
+        if exc.wait:
+            response["Retry-After"] = str(int(exc.wait) + 1)
+        return response
+    return None
+
+
+class Pagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+_INTEGER = re.compile(r"[0-9]{1,39}")
+
+
+class AmountField(serializers.Field):
+    """An amount as a decimal string of an integer in the smallest unit ("15000000000").
+    JSON numbers, floats, signs, exponents and leading/trailing blanks are refused."""
+
+    default_error_messages = {
+        "invalid": "Send the amount as a string of digits in the asset's smallest unit.",
+        "positive": "The amount must be greater than zero.",
+        "too_large": "The amount has more than 39 digits.",
+    }
+
+    def __init__(self, *, allow_zero: bool = False, **kwargs):
+        self.allow_zero = allow_zero
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data) -> int:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        if len(data) > 39 and data.isdigit():
+            self.fail("too_large")
+        if not _INTEGER.fullmatch(data):
+            self.fail("invalid")
+        value = int(data)
+        if value > MAX_AMOUNT:
+            self.fail("too_large")
+        if value == 0 and not self.allow_zero:
+            self.fail("positive")
+        return value
+
+    def to_representation(self, value) -> str:
+        return str(int(value))
+
+
+class AddressField(serializers.CharField):
+    """An SS58 address of any network prefix; validated to the 32-byte public key (hex)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 64)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data) -> str:
+        text = super().to_internal_value(data)
+        try:
+            return public_key_from_address(text)
+        except InvalidAddress as exc:
+            raise serializers.ValidationError("Not a valid SS58 address.") from exc
+
+
+ERROR_RESPONSES = {
+    code: OpenApiResponse(description=description)
+    for code, description in {
+        400: "invalid_params",
+        401: "bad_signature, stale_request, wrong_domain, not_authenticated",
+        403: "forbidden, data_access_required",
+        404: "not_found",
+        409: "invalid_state, insufficient_funds, below_minimum, replayed_nonce, duplicate, "
+        "deadline_passed, window_closed",
+        429: "rate_limited",
+    }.items()
+}

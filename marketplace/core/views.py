@@ -1,0 +1,34 @@
+from django.http import JsonResponse
+from django.shortcuts import render
+
+from . import health
+
+
+def landing(request):
+    return render(request, "core/landing.html")
+
+
+def healthz(request):
+    report = health.report()
+    return JsonResponse(report, status=200 if report["db"] == "ok" else 503)
+
+
+def not_found(request, exception=None):
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"error": {"code": "not_found", "message": "Not found.", "fields": {}}}, status=404
+        )
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    return JsonResponse(
+        {
+            "error": {
+                "code": "server_error",
+                "message": "Something broke on our side.",
+                "fields": {},
+            }
+        },
+        status=500,
+    )

@@ -1,0 +1,64 @@
+"""Signed actions of the wallets app: login, faucet, withdraw."""
+
+from rest_framework import serializers
+
+from ledger import selectors as ledger_selectors
+from marketplace.core.actions import NoParams, signed_action
+from marketplace.core.rest import AddressField, AmountField
+
+from . import services
+from .serializers import BalanceSerializer, WithdrawalSerializer
+
+
+class AssetField(serializers.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 16)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        code = super().to_internal_value(data)
+        if not ledger_selectors.asset_exists(code):
+            raise serializers.ValidationError(f"Unknown asset {code!r}.")
+        return code
+
+
+class LoginResult(serializers.Serializer):
+    address = serializers.CharField()
+    token = serializers.CharField()
+    action_id = serializers.IntegerField()
+
+
+@signed_action("login", params=NoParams, response=LoginResult, secret_fields=("token",))
+def login(wallet, params, ctx):
+    token = services.login(wallet, ctx.request)
+    return {"address": wallet.address, "token": token}
+
+
+class FaucetParams(serializers.Serializer):
+    asset = AssetField()
+    amount = AmountField()
+
+
+class FaucetResult(serializers.Serializer):
+    balances = BalanceSerializer(many=True)
+    action_id = serializers.IntegerField()
+
+
+@signed_action("faucet", params=FaucetParams, response=FaucetResult)
+def faucet(wallet, params, ctx):
+    services.faucet(wallet, idempotency_key=ctx.idempotency_key, **params)
+    return {
+        "balances": BalanceSerializer(ledger_selectors.balances(wallet.public_key), many=True).data
+    }
+
+
+class WithdrawParams(serializers.Serializer):
+    asset = AssetField()
+    amount = AmountField()
+    destination = AddressField()
+
+
+@signed_action("withdraw", params=WithdrawParams, status=201, response=WithdrawalSerializer)
+def withdraw(wallet, params, ctx):
+    withdrawal = services.withdraw(wallet, idempotency_key=ctx.idempotency_key, **params)
+    return WithdrawalSerializer(withdrawal).data

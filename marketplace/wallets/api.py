@@ -1,0 +1,112 @@
+"""Wallet endpoints, and the one generic view through which every signed action of
+every app is posted (`signed_action_view`)."""
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.generics import ListAPIView
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ledger import selectors as ledger_selectors
+from marketplace.core import hooks
+from marketplace.core.actions import REGISTRY
+from marketplace.core.rest import ERROR_RESPONSES
+
+from . import services
+from .serializers import EntrySerializer, MeSerializer
+
+
+class EnvelopeSerializer(serializers.Serializer):
+    payload = serializers.CharField(
+        help_text="Canonical JSON of {action, address, domain, nonce, issued_at, params}."
+    )
+    signature = serializers.RegexField(r"^0x[0-9a-fA-F]{128}$", help_text="0x + 64-byte hex")
+
+
+class SignedActionView(APIView):
+    """POST a signed action. Authentication is the signature itself (no session, so
+    no CSRF token either: a forged request cannot carry the user's signature)."""
+
+    authentication_classes: list = []
+    action_name = ""
+
+    def post(self, request, **url_kwargs):
+        result = services.execute_signed_action(
+            self.action_name, request.data, url_kwargs, request=request._request
+        )
+        response = Response(result.body, status=result.status)
+        if result.replayed:
+            response["Idempotent-Replayed"] = "true"
+        return response
+
+
+def _describe(params: type[serializers.Serializer]) -> str:
+    fields = params().fields
+    if not fields:
+        return "`params`: `{}`"
+    listed = ", ".join(
+        f"`{name}`" + ("" if field.required else "?") for name, field in fields.items()
+    )
+    return f"`params`: {listed}"
+
+
+def signed_action_view(name: str):
+    """The view class for the signed action `name`, documented in the OpenAPI schema."""
+    spec = REGISTRY[name]
+    response = spec.response or inline_serializer(
+        f"{name}_result", {"action_id": serializers.IntegerField()}
+    )
+    view = type(f"{name.title().replace('_', '')}View", (SignedActionView,), {"action_name": name})
+    return extend_schema(
+        operation_id=name,
+        summary=f"Signed action `{name}`",
+        description=_describe(spec.params),
+        request=EnvelopeSerializer,
+        responses={spec.status: response, **ERROR_RESPONSES},
+    )(view).as_view()
+
+
+class LogoutView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: OpenApiResponse(), **ERROR_RESPONSES})
+    def post(self, request):
+        token = request.auth if isinstance(request.auth, str) else None
+        services.logout(request._request, request.user, token)
+        return Response(status=204)
+
+
+class MeView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: MeSerializer, **ERROR_RESPONSES})
+    def get(self, request):
+        wallet = request.user
+        return Response(
+            {
+                "address": wallet.address,
+                "balances": MeSerializer()
+                .fields["balances"]
+                .to_representation(ledger_selectors.balances(wallet.public_key)),
+                **hooks.profile_for(wallet),
+            }
+        )
+
+
+class LedgerEntriesView(ListAPIView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = EntrySerializer
+
+    def get_queryset(self):
+        return ledger_selectors.statement(self.request.user.public_key)
+
+    def get_serializer_context(self):
+        return {
+            **super().get_serializer_context(),
+            "account_code": f"user:{self.request.user.public_key}",
+        }
+
+    @extend_schema(responses={200: EntrySerializer(many=True), **ERROR_RESPONSES})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)

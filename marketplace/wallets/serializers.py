@@ -1,0 +1,43 @@
+from rest_framework import serializers
+
+from marketplace.core.identity import address_of
+from marketplace.core.rest import AmountField
+
+
+class BalanceSerializer(serializers.Serializer):
+    asset = serializers.CharField()
+    available = AmountField(allow_zero=True)
+    held = AmountField(allow_zero=True)
+    staked = AmountField(allow_zero=True)
+
+
+class WithdrawalSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    asset = serializers.CharField()
+    amount = AmountField()
+    destination = serializers.SerializerMethodField()
+    status = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+    def get_destination(self, obj) -> str:
+        return address_of(obj.destination)
+
+
+class EntrySerializer(serializers.Serializer):
+    """One line of a wallet statement, seen from the wallet's side."""
+
+    id = serializers.IntegerField()
+    asset = serializers.CharField(source="asset_id")
+    amount = AmountField()
+    direction = serializers.SerializerMethodField()
+    kind = serializers.CharField()
+    reference = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+    def get_direction(self, obj) -> str:
+        return "in" if obj.credit_account.code == self.context["account_code"] else "out"
+
+
+class MeSerializer(serializers.Serializer):
+    address = serializers.CharField()
+    balances = BalanceSerializer(many=True)

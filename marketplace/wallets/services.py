@@ -1,0 +1,243 @@
+"""Wallet services: executing signed actions, sessions and tokens, faucet, withdrawals."""
+
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ledger import selectors as ledger_selectors
+from ledger import services as ledger
+from marketplace.core import errors
+from marketplace.core.actions import REGISTRY, ActionContext
+from marketplace.core.events import publish, user_group
+
+from .models import ApiToken, SignedAction, Wallet, Withdrawal, WithdrawalStatus
+from .signing import Envelope, parse_envelope, verify
+
+SESSION_KEY = "pm_wallet"
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    status: int
+    body: dict
+    replayed: bool = False
+
+
+def execute_signed_action(
+    action: str, body: object, url_kwargs: dict, request=None
+) -> ActionResult:
+    """Verify a signed-action envelope and run it exactly once.
+
+    Order matters: shape (400) → signature (401) → domain (401) → replay check (an
+    identical payload returns the first answer, another payload with the same nonce
+    is 409) → freshness (401) → URL ids (400) → params (400) → the service, inside one
+    transaction together with the audit record. A nonce is consumed only when the
+    signature verified and the service succeeded; on any error nothing is stored.
+    """
+    envelope = parse_envelope(body)
+    if envelope.action != action:
+        raise errors.InvalidParams(
+            f"This endpoint takes the action {action!r}.", {"action": "mismatch"}
+        )
+    crypto_type = verify(envelope)
+    if envelope.domain != settings.PM_DOMAIN:
+        raise errors.WrongDomain()
+    previous = _previous(envelope)
+    if previous is not None:
+        return _replay(previous, envelope)
+    age = abs((timezone.now() - envelope.issued_at).total_seconds())
+    if age > settings.PM_SIGNATURE_MAX_AGE_SECONDS:
+        raise errors.StaleRequest()
+    spec = REGISTRY[action]
+    _check_url_ids(spec.url_params, url_kwargs, envelope.params)
+    serializer = spec.params(data=envelope.params)
+    serializer.is_valid(raise_exception=True)
+    try:
+        with transaction.atomic():
+            wallet, _ = Wallet.objects.get_or_create(public_key=envelope.public_key)
+            record = SignedAction.objects.create(
+                wallet=wallet,
+                action=action,
+                nonce=envelope.nonce,
+                payload=envelope.raw_payload,
+                signature="0x" + envelope.signature.hex(),
+                crypto_type=crypto_type,
+            )
+            ctx = ActionContext(
+                action_id=record.pk,
+                idempotency_key=f"action:{record.pk}",
+                request=request,
+            )
+            result = {
+                **spec.handler(wallet, serializer.validated_data, ctx),
+                "action_id": record.pk,
+            }
+            stored = {k: v for k, v in result.items() if k not in spec.secret_fields}
+            record.response_status = spec.status
+            record.response_body = stored
+            record.save(update_fields=["response_status", "response_body"])
+    except IntegrityError as exc:
+        # Either the same nonce raced us (then answer as a replay) or the action hit a
+        # uniqueness rule of the domain (a concurrent duplicate).
+        previous = _previous(envelope)
+        if previous is not None:
+            return _replay(previous, envelope)
+        raise errors.Duplicate("This conflicts with something that already exists.") from exc
+    return ActionResult(spec.status, result)
+
+
+def _previous(envelope: Envelope) -> SignedAction | None:
+    return SignedAction.objects.filter(
+        wallet__public_key=envelope.public_key, nonce=envelope.nonce
+    ).first()
+
+
+def _replay(previous: SignedAction, envelope: Envelope) -> ActionResult:
+    if previous.payload != envelope.raw_payload:
+        raise errors.ReplayedNonce()
+    return ActionResult(previous.response_status, previous.response_body, replayed=True)
+
+
+def _check_url_ids(url_params: tuple[str, ...], url_kwargs: dict, params: dict) -> None:
+    for name in url_params:
+        if name in url_kwargs and str(params.get(name)) != str(url_kwargs[name]):
+            raise errors.InvalidParams(
+                f"{name} in the URL and in params differ.", {name: "does not match the URL"}
+            )
+
+
+# --- Sessions and tokens ------------------------------------------------------------------
+
+
+def login(wallet: Wallet, request=None) -> str:
+    """Open a browser session (when there is a request) and return a new API token."""
+    if request is not None and hasattr(request, "session"):
+        request.session.cycle_key()  # no session fixation across sign-ins
+        request.session[SESSION_KEY] = wallet.public_key
+    raw = secrets.token_urlsafe(32)
+    ApiToken.objects.create(wallet=wallet, key_hash=ApiToken.hash(raw))
+    return raw
+
+
+def logout(request, wallet: Wallet, token: str | None) -> None:
+    """End the session and revoke the token the request came with."""
+    if token:
+        ApiToken.objects.filter(key_hash=ApiToken.hash(token), revoked_at=None).update(
+            revoked_at=timezone.now()
+        )
+    if hasattr(request, "session"):
+        request.session.flush()
+
+
+# --- Money in and out -------------------------------------------------------------------
+
+
+def faucet(wallet: Wallet, *, asset: str, amount: int, idempotency_key: str) -> None:
+    """Test funds from outside. Only where the faucet is enabled, at most PM_FAUCET_MAX
+    whole units per call."""
+    if not settings.PM_FAUCET_ENABLED:
+        raise errors.Forbidden("The faucet is disabled on this deployment.")
+    decimals = _decimals(asset)
+    cap = settings.PM_FAUCET_MAX * 10**decimals
+    if amount > cap:
+        raise errors.InvalidParams(
+            f"The faucet gives at most {settings.PM_FAUCET_MAX} {asset} per call.",
+            {"amount": "above the faucet cap"},
+        )
+    ledger.deposit(
+        wallet.public_key,
+        asset,
+        amount,
+        kind="faucet",
+        reference=f"faucet:{wallet.public_key}",
+        key=idempotency_key,
+    )
+    notify_balance(wallet.public_key)
+
+
+def withdraw(
+    wallet: Wallet, *, asset: str, amount: int, destination: str, idempotency_key: str
+) -> Withdrawal:
+    """Hold `amount` for a withdrawal to `destination` (a public key) until staff pay it."""
+    _decimals(asset)
+    hold = ledger.create_hold(
+        payer=ledger.user_account(wallet.public_key, asset),
+        amount=amount,
+        kind="withdrawal_hold",
+        reference=f"withdrawal:{wallet.public_key}",
+        idempotency_key=idempotency_key,
+    )
+    withdrawal = Withdrawal.objects.create(
+        wallet=wallet, asset=asset, amount=amount, destination=destination, hold_id=hold.pk
+    )
+    notify_balance(wallet.public_key)
+    return withdrawal
+
+
+def mark_withdrawal_paid(withdrawal_id: int, note: str = "") -> Withdrawal:
+    """Staff: the transfer went out on chain; the held money leaves the ledger."""
+    with transaction.atomic():
+        withdrawal = _lock_pending_withdrawal(withdrawal_id)
+        hold = ledger.get_hold(withdrawal.hold_id)
+        ledger.post_hold(
+            hold,
+            [(ledger.external_account(withdrawal.asset), withdrawal.amount, "withdrawal")],
+            reference=f"withdrawal:{withdrawal.pk}",
+            return_kind="withdrawal_return",
+        )
+        return _decide(withdrawal, WithdrawalStatus.PAID, note)
+
+
+def mark_withdrawal_failed(withdrawal_id: int, note: str = "") -> Withdrawal:
+    """Staff: the payout failed; the held money returns to the wallet."""
+    with transaction.atomic():
+        withdrawal = _lock_pending_withdrawal(withdrawal_id)
+        ledger.void_hold(
+            ledger.get_hold(withdrawal.hold_id),
+            kind="withdrawal_refund",
+            reference=f"withdrawal:{withdrawal.pk}",
+        )
+        return _decide(withdrawal, WithdrawalStatus.FAILED, note)
+
+
+def _lock_pending_withdrawal(withdrawal_id: int) -> Withdrawal:
+    withdrawal = (
+        Withdrawal.objects.select_for_update().select_related("wallet").get(pk=withdrawal_id)
+    )
+    if withdrawal.status != WithdrawalStatus.PENDING:
+        raise errors.InvalidState(f"Withdrawal {withdrawal_id} is already {withdrawal.status}.")
+    return withdrawal
+
+
+def _decide(withdrawal: Withdrawal, status: str, note: str) -> Withdrawal:
+    withdrawal.status = status
+    withdrawal.decided_at = timezone.now()
+    withdrawal.note = note
+    withdrawal.save(update_fields=["status", "decided_at", "note"])
+    notify_balance(withdrawal.wallet.public_key)
+    return withdrawal
+
+
+def _decimals(asset: str) -> int:
+    try:
+        return ledger_selectors.asset_decimals(asset)
+    except ObjectDoesNotExist as exc:
+        raise errors.InvalidParams(f"Unknown asset {asset!r}.", {"asset": "unknown"}) from exc
+
+
+def notify_balance(public_key: str) -> None:
+    """Tell the wallet's sockets its balances changed (after commit)."""
+    balances = [
+        {
+            "asset": b.asset,
+            "available": str(b.available),
+            "held": str(b.held),
+            "staked": str(b.staked),
+        }
+        for b in ledger_selectors.balances(public_key)
+    ]
+    publish([user_group(public_key)], "balance", {"balances": balances})

@@ -1,0 +1,111 @@
+"""The signed-action envelope: parse it, and verify its signature.
+
+Body: {"payload": "<canonical JSON string>", "signature": "0x<hex>"}; the payload is
+`{"action", "address", "domain", "nonce", "issued_at", "params"}`. The signature is
+checked over the exact payload bytes, raw or wrapped in <Bytes>…</Bytes> the way
+browser extensions sign, first as sr25519 then as ed25519."""
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from substrateinterface import Keypair, KeypairType
+
+from marketplace.core.errors import BadSignature, InvalidParams
+from marketplace.core.identity import InvalidAddress, public_key_from_address
+
+NONCE = re.compile(r"[A-Za-z0-9_-]{16,64}")
+SIGNATURE = re.compile(r"0x[0-9a-fA-F]{128}")
+PAYLOAD_KEYS = {"action", "address", "domain", "nonce", "issued_at", "params"}
+MAX_PAYLOAD_CHARS = 512 * 1024
+
+
+@dataclass(frozen=True)
+class Envelope:
+    raw_payload: str
+    signature: bytes
+    action: str
+    address: str
+    public_key: str
+    domain: str
+    nonce: str
+    issued_at: datetime
+    params: dict
+
+
+def canonical(obj: dict) -> str:
+    """The canonical payload spelling of API.md (sorted keys, no spaces)."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"))
+
+
+def parse_envelope(body: object) -> Envelope:
+    """Check the envelope's shape; InvalidParams (400) for anything malformed."""
+    if not isinstance(body, dict) or set(body) != {"payload", "signature"}:
+        raise InvalidParams('Send exactly {"payload": …, "signature": …}.')
+    raw, signature = body["payload"], body["signature"]
+    if not isinstance(raw, str) or not raw or len(raw) > MAX_PAYLOAD_CHARS:
+        raise InvalidParams("payload must be the canonical JSON string.", {"payload": "invalid"})
+    if not isinstance(signature, str) or not SIGNATURE.fullmatch(signature):
+        raise InvalidParams(
+            "signature must be 0x followed by 128 hex digits.", {"signature": "invalid"}
+        )
+    try:
+        obj = json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        raise InvalidParams("payload is not JSON.", {"payload": "invalid"}) from exc
+    if not isinstance(obj, dict) or set(obj) != PAYLOAD_KEYS:
+        raise InvalidParams(
+            "payload must have exactly action, address, domain, nonce, issued_at and params.",
+            {"payload": "invalid"},
+        )
+    fields = {}
+    for key in ("action", "address", "domain", "nonce", "issued_at"):
+        if not isinstance(obj[key], str):
+            fields[key] = "must be a string"
+    if not isinstance(obj["params"], dict):
+        fields["params"] = "must be an object"
+    if fields:
+        raise InvalidParams("payload fields have the wrong types.", fields)
+    if not NONCE.fullmatch(obj["nonce"]):
+        raise InvalidParams("nonce must be 16 to 64 of [A-Za-z0-9_-].", {"nonce": "invalid"})
+    try:
+        public_key = public_key_from_address(obj["address"])
+    except InvalidAddress as exc:
+        raise InvalidParams("address is not a valid SS58 address.", {"address": "invalid"}) from exc
+    return Envelope(
+        raw_payload=raw,
+        signature=bytes.fromhex(signature[2:]),
+        action=obj["action"],
+        address=obj["address"],
+        public_key=public_key,
+        domain=obj["domain"],
+        nonce=obj["nonce"],
+        issued_at=parse_issued_at(obj["issued_at"]),
+        params=obj["params"],
+    )
+
+
+def parse_issued_at(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise InvalidParams("issued_at must be ISO-8601.", {"issued_at": "invalid"}) from exc
+    if moment.tzinfo is None:
+        raise InvalidParams("issued_at must carry its UTC offset (Z).", {"issued_at": "invalid"})
+    return moment.astimezone(UTC)
+
+
+def verify(envelope: Envelope) -> str:
+    """The crypto type ("sr25519" or "ed25519") whose signature verifies; BadSignature
+    (401) otherwise. Malformed signatures make the library raise: that is a no too."""
+    message = envelope.raw_payload.encode()
+    for name, crypto_type in (("sr25519", KeypairType.SR25519), ("ed25519", KeypairType.ED25519)):
+        keypair = Keypair(public_key=envelope.public_key, crypto_type=crypto_type)
+        for candidate in (message, b"<Bytes>" + message + b"</Bytes>"):
+            try:
+                if keypair.verify(candidate, envelope.signature):
+                    return name
+            except Exception:  # substrate-interface raises on malformed signatures
+                continue
+    raise BadSignature()

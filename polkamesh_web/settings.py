@@ -1,0 +1,244 @@
+"""PolkaMesh web settings.
+
+Every value comes from the environment (12-factor); the defaults are the embedded
+development set-up that `make run` uses (SQLite, a file-based Celery broker, an
+in-process channel layer fed by the event outbox). Production changes only the
+environment: see docs/OPERATIONS.md for every variable.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("PM_VAR_DIR", BASE_DIR / "var"))
+
+
+def env_str(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+DEBUG = env_bool("DEBUG", False)
+SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-set-SECRET_KEY-in-production")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "django_htmx",
+    "django_celery_beat",
+    "channels",
+    "ledger",
+    "marketplace.core",
+    "marketplace.wallets",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "polkamesh_web.urls"
+ASGI_APPLICATION = "polkamesh_web.asgi.application"
+WSGI_APPLICATION = None
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "marketplace.wallets.context_processors.wallet",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------
+# PostgreSQL in production and tests (DATABASE_URL); SQLite for the embedded set-up.
+DATABASE_URL = env_str("DATABASE_URL", "")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": VAR_DIR / "db.sqlite3",
+            "OPTIONS": {
+                # The web, worker and beat processes share one file: IMMEDIATE transactions
+                # serialise writers up front instead of failing with "database is locked"
+                # half-way through a money movement.
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 30,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis, Celery, Channels ------------------------------------------------------------
+REDIS_URL = env_str("REDIS_URL", "")
+
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
+if CELERY_BROKER_URL == "filesystem://":
+    _broker_dir = VAR_DIR / "celery-broker"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir),
+        "data_folder_out": str(_broker_dir),
+        "processed_folder": str(_broker_dir / "processed"),
+        "store_processed": False,
+    }
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_TIMEZONE = "UTC"
+
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                # The defaults (100 messages, 60 s) drop pushes silently under load; the
+                # outbox still lets clients catch up, but we size for 1,000 sockets.
+                "capacity": env_int("PM_CHANNEL_CAPACITY", 1000),
+                "expiry": 30,
+            },
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# With a shared (Redis) layer any process can push directly after commit; the in-memory
+# layer only reaches sockets in its own process, so the web process relays the outbox.
+PM_EVENTS_DIRECT = bool(REDIS_URL)
+PM_OUTBOX_POLL_SECONDS = float(env_str("PM_OUTBOX_POLL_SECONDS", "0.2"))
+PM_OUTBOX_RETENTION_SECONDS = env_int("PM_OUTBOX_RETENTION_SECONDS", 24 * 3600)
+
+# --- Marketplace ------------------------------------------------------------------------
+PM_DOMAIN = env_str("PM_DOMAIN", "polkamesh.local")
+PM_SS58_PREFIX = env_int("PM_SS58_PREFIX", 42)
+PM_SIGNATURE_MAX_AGE_SECONDS = env_int("PM_SIGNATURE_MAX_AGE_SECONDS", 300)
+PM_FEE_BPS = env_int("PM_FEE_BPS", 250)
+PM_MIN_STAKE = env_int("PM_MIN_STAKE", 100 * 10**10)  # 100 DOT, in planck
+PM_STAKE_ASSET = env_str("PM_STAKE_ASSET", "DOT")
+PM_FAUCET_ENABLED = env_bool("PM_FAUCET_ENABLED", True)
+PM_FAUCET_MAX = env_int("PM_FAUCET_MAX", 1000)  # whole units of the asset per call
+PM_BATCH_INTERVAL_SECONDS = env_int("PM_BATCH_INTERVAL_SECONDS", 30)
+PM_REVIEW_WINDOW_SECONDS = env_int("PM_REVIEW_WINDOW_SECONDS", 24 * 3600)
+PM_BID_WINDOW_SECONDS = env_int("PM_BID_WINDOW_SECONDS", 60)
+PM_SWEEP_INTERVAL_SECONDS = env_int("PM_SWEEP_INTERVAL_SECONDS", 10)
+PM_MIN_DEADLINE_SECONDS = env_int("PM_MIN_DEADLINE_SECONDS", 300)
+PM_UNBOND_SECONDS = env_int("PM_UNBOND_SECONDS", 7 * 24 * 3600)
+PM_HEARTBEAT_SECONDS = env_int("PM_HEARTBEAT_SECONDS", 15)
+
+
+def _min_budgets() -> dict[str, int]:
+    """PM_MIN_BUDGET_<ASSET> in the asset's smallest unit, for every asset named."""
+    budgets = {"DOT": 10**9, "USDT": 10**5}  # 0.1 DOT, 0.1 USDT
+    for name in os.environ:
+        if name.startswith("PM_MIN_BUDGET_"):
+            budgets[name.removeprefix("PM_MIN_BUDGET_")] = env_int(name, 0)
+    return budgets
+
+
+PM_MIN_BUDGET = _min_budgets()
+
+# --- Django REST framework ----------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "marketplace.wallets.authentication.WalletTokenAuthentication",
+        "marketplace.wallets.authentication.WalletSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "marketplace.core.rest.Pagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "marketplace.core.rest.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "PolkaMesh web API",
+    "DESCRIPTION": "Decentralized AI compute and data marketplace. Every write is a signed action.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --- Static files, i18n, sessions -------------------------------------------------------------
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+SESSION_COOKIE_AGE = env_int("PM_SESSION_SECONDS", 7 * 24 * 3600)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("PM_MAX_BODY_BYTES", 1024 * 1024)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}
+
+# Periodic work: every money deadline is found by a sweep that queries the database,
+# never by ETA/countdown tasks (a broker may redeliver or lose those).
+CELERY_BEAT_SCHEDULE = {
+    "heartbeat": {"task": "marketplace.core.tasks.heartbeat", "schedule": PM_HEARTBEAT_SECONDS},
+    "trim-outbox": {"task": "marketplace.core.tasks.trim_outbox", "schedule": 3600},
+}
