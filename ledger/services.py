@@ -5,10 +5,9 @@ Rules every function here keeps:
   the marketplace service that calls it owns the one outermost transaction, so a
   domain change and its money movement commit or roll back together.
 - Amounts are Python ints > 0; the database stores NUMERIC(39,0).
-- Account rows are locked with SELECT ... FOR UPDATE in ascending id order before any
-  balance is read or written, so two movements touching the same accounts serialise
-  instead of deadlocking, and a spend is checked against a balance nobody else can
-  change until we commit.
+- Balances change through guarded UPDATEs that take the account row locks in
+  ascending id order: movements touching the same accounts serialise instead of
+  deadlocking, and a spend is checked against the balance as of the lock.
 - An idempotency key makes a repeat return the first result instead of moving twice.
 """
 
@@ -16,7 +15,6 @@ import uuid
 from collections.abc import Sequence
 
 from django.db import connection
-from django.db.models import F
 from django.utils import timezone
 
 from .errors import HoldClosed, IdempotencyConflict, InsufficientFunds, InvalidAmount
@@ -81,10 +79,36 @@ def fee_for(amount: int, fee_bps: int) -> int:
 # --- Transfers --------------------------------------------------------------------------
 
 
-def _lock(*accounts: Account) -> dict[int, Account]:
-    ids = sorted({a.pk for a in accounts})
-    locked = Account.objects.select_for_update().filter(pk__in=ids).order_by("pk")
-    return {a.pk: a for a in locked}
+def _apply(debit: Account, credit: Account, amount: int) -> None:
+    """Move the balances with guarded UPDATEs, taking the two row locks in ascending id
+    order so that crossing transfers (A→B while B→A) queue instead of deadlocking.
+
+    The debit's guard (`balance >= amount`, except for the external world) is checked
+    by PostgreSQL on the latest row version after it gets the lock, so two concurrent
+    spends of the same money cannot both pass it."""
+    table = Account._meta.db_table
+    guarded = (
+        f"UPDATE {table} SET balance = balance - %s WHERE id = %s AND (balance >= %s OR kind = %s)"
+    )
+    credit_sql = f"UPDATE {table} SET balance = balance + %s WHERE id = %s"
+    with connection.cursor() as cursor:
+        if debit.pk < credit.pk:
+            cursor.execute(guarded, [amount, debit.pk, amount, AccountKind.EXTERNAL])
+            if cursor.rowcount != 1:
+                raise InsufficientFunds(
+                    "Not enough funds for this movement.", amount="insufficient"
+                )
+            cursor.execute(credit_sql, [amount, credit.pk])
+        else:
+            cursor.execute(credit_sql, [amount, credit.pk])
+            cursor.execute(guarded, [amount, debit.pk, amount, AccountKind.EXTERNAL])
+            if cursor.rowcount != 1:
+                # We still hold the credit row's lock: undo exactly what we added, so a
+                # caller that catches the error inside its transaction sees no change.
+                cursor.execute(credit_sql, [-amount, credit.pk])
+                raise InsufficientFunds(
+                    "Not enough funds for this movement.", amount="insufficient"
+                )
 
 
 def transfer(
@@ -103,6 +127,7 @@ def transfer(
     account (unless it is the external world) holds at least `amount`, else
     InsufficientFunds and nothing moves. With an `idempotency_key` used before, the
     first transfer is returned (IdempotencyConflict if it moved something else).
+    The Account objects passed in are not refreshed: read balances through selectors.
     """
     _require_transaction()
     validate_amount(amount)
@@ -121,15 +146,7 @@ def transfer(
             if not same:
                 raise IdempotencyConflict(f"{idempotency_key} already moved other money")
             return first
-
-    locked = _lock(debit, credit)
-    source = locked[debit.pk]
-    if source.kind != AccountKind.EXTERNAL and source.balance < amount:
-        raise InsufficientFunds("Not enough funds for this movement.", amount="insufficient")
-    Account.objects.filter(pk=debit.pk).update(balance=F("balance") - amount)
-    Account.objects.filter(pk=credit.pk).update(balance=F("balance") + amount)
-    debit.balance = source.balance - amount
-    credit.balance = locked[credit.pk].balance + amount
+    _apply(debit, credit, amount)
     return Transfer.objects.create(
         asset_id=debit.asset_id,
         debit_account=debit,

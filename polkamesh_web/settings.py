@@ -65,6 +65,11 @@ INSTALLED_APPS = [
     "ledger",
     "marketplace.core",
     "marketplace.wallets",
+    "marketplace.providers",
+    "marketplace.jobs",
+    "marketplace.datanft",
+    "marketplace.confidential",
+    "marketplace.intents",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,11 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/", include("marketplace.core.urls")),
     path("api/", include("marketplace.wallets.urls")),
+    path("api/", include("marketplace.providers.urls")),
+    path("api/", include("marketplace.jobs.urls")),
+    path("api/", include("marketplace.datanft.urls")),
+    path("api/", include("marketplace.confidential.urls")),
+    path("api/", include("marketplace.intents.urls")),
 ]
 
 handler404 = "marketplace.core.views.not_found"

@@ -173,3 +173,18 @@ def _ledger_invariants_hold_after_each_test(request):
     from ledger.invariants import violations
 
     assert violations() == [], "ledger invariants violated"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """After the run, close connections that worker threads (channels, thread tests)
+    left open, so the test database can be dropped."""
+    yield
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )

@@ -101,7 +101,7 @@ def verify(envelope: Envelope) -> str:
     (401) otherwise. Malformed signatures make the library raise: that is a no too."""
     message = envelope.raw_payload.encode()
     for name, crypto_type in (("sr25519", KeypairType.SR25519), ("ed25519", KeypairType.ED25519)):
-        keypair = Keypair(public_key=envelope.public_key, crypto_type=crypto_type)
+        keypair = Keypair(public_key=envelope.public_key, ss58_format=42, crypto_type=crypto_type)
         for candidate in (message, b"<Bytes>" + message + b"</Bytes>"):
             try:
                 if keypair.verify(candidate, envelope.signature):

@@ -1,8 +1,11 @@
-"""Demo data for `make run`: a staff user and funded dev wallets. Idempotent:
-running it again changes nothing (funding uses fixed idempotency keys)."""
+"""Demo data for `make run`: a staff user, funded dev wallets, and whatever each domain
+app seeds in its `demo.py` (`seed(stdout)`). Idempotent: running it again changes
+nothing (funding uses fixed idempotency keys, seeds check what exists)."""
 
+import importlib
 import os
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -13,7 +16,7 @@ from marketplace.wallets.models import Wallet
 
 
 class Command(BaseCommand):
-    help = "Load the demo data (staff user, funded //Alice…//Ferdie wallets)."
+    help = "Load the demo data (staff user, funded //Alice…//Ferdie wallets, domain seeds)."
 
     def handle(self, *args, **options):
         username = os.environ.get("PM_ADMIN_USER", "admin")
@@ -39,6 +42,16 @@ class Command(BaseCommand):
                         key=f"demo:fund:{wallet.public_key}:{asset}",
                     )
                 wallets.append((name, wallet.address))
+        for config in apps.get_app_configs():
+            if config.name.startswith("marketplace."):
+                try:
+                    demo = importlib.import_module(f"{config.name}.demo")
+                except ModuleNotFoundError as missing:
+                    if missing.name != f"{config.name}.demo":
+                        raise
+                    continue
+                if hasattr(demo, "seed"):
+                    demo.seed(self.stdout)
         self.stdout.write(f"Admin login: {username} / {password if created else '(unchanged)'}")
         self.stdout.write("Demo wallets (dev URIs; import them into polkadot{.js} to sign):")
         for name, address in wallets:

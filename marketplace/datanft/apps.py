@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class DatanftConfig(AppConfig):
+    name = "marketplace.datanft"
+    label = "datanft"
+    verbose_name = "Data NFT Registry"

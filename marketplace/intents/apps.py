@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class IntentsConfig(AppConfig):
+    name = "marketplace.intents"
+    label = "intents"
+    verbose_name = "MEV-protected trading"
