@@ -1,0 +1,68 @@
+// Builds the two committed browser bundles:
+//   static/js/wallet.js       the page's wallet + htmx bundle (frontend/src/wallet.js)
+//   static/js/fake-wallet.js  the keyring-backed test wallet (frontend/src/fake-wallet.js)
+// Usage: npm run build            (minified, what gets committed)
+//        npm run build -- --dev   (readable, with inline source maps, for debugging)
+import { build } from 'esbuild';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dev = process.argv.includes('--dev');
+
+/**
+ * wallet.js never needs the WASM crypto: it only encodes/decodes SS58
+ * addresses (blake2b + base58), which @polkadot/util-crypto does in plain JS
+ * whenever the WASM is not ready; signing happens inside the extension. Yet
+ * importing util-crypto pulls in ~220 KB of WASM and compiles it on every page
+ * load. This plugin swaps @polkadot/wasm-crypto for a stub that says "never
+ * ready", so util-crypto takes its JS paths. The stub's export list is read
+ * from the installed package, so an upgrade cannot silently break the import.
+ * The fake wallet does sign (sr25519 exists only in WASM), so it keeps the real one.
+ */
+async function noWasmCrypto() {
+  const real = await import('@polkadot/wasm-crypto');
+  const names = Object.keys(real).filter((n) => !['isReady', 'waitReady', 'packageInfo'].includes(n));
+  const contents = [
+    `export const packageInfo = ${JSON.stringify(real.packageInfo)};`,
+    'export function isReady() { return false; }',
+    'export async function waitReady() { return false; }',
+    'function unavailable() { throw new Error("WASM crypto is not bundled in wallet.js"); }',
+    ...names.map((n) => `export const ${n} = unavailable;`),
+  ].join('\n');
+  return {
+    name: 'no-wasm-crypto',
+    setup(b) {
+      b.onResolve({ filter: /^@polkadot\/wasm-crypto$/ }, () => ({ path: 'no-wasm-crypto', namespace: 'stub' }));
+      b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({ contents, loader: 'js', resolveDir: root }));
+    },
+  };
+}
+
+const bundles = [
+  { entry: 'frontend/src/wallet.js', out: 'static/js/wallet.js', plugins: [await noWasmCrypto()] },
+  { entry: 'frontend/src/fake-wallet.js', out: 'static/js/fake-wallet.js', plugins: [] },
+];
+
+const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+
+for (const { entry, out, plugins } of bundles) {
+  await build({
+    absWorkingDir: root,
+    entryPoints: [entry],
+    outfile: out,
+    bundle: true,
+    format: 'iife', // a plain <script>, and a Playwright init script, both need it
+    platform: 'browser',
+    target: ['es2020'], // BigInt (polkadot/util) needs ES2020; every wallet-capable browser has it
+    minify: !dev,
+    sourcemap: dev ? 'inline' : false,
+    legalComments: dev ? 'inline' : 'eof', // keep the libraries' licence notices
+    plugins,
+    logLevel: 'warning',
+  });
+  const bytes = readFileSync(join(root, out));
+  console.log(`${out}: ${kb(bytes.length)} (gzip ${kb(gzipSync(bytes).length)})`);
+}

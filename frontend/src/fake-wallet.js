@@ -1,0 +1,77 @@
+// Entry point of static/js/fake-wallet.js: a keyring-backed stand-in for the
+// polkadot{.js} extension, for browser tests only (never served to users).
+//
+//   context.add_init_script(script="window.__pmFakeWalletAccount = 'Bob'")  # optional, first
+//   context.add_init_script(path="static/js/fake-wallet.js")
+//
+// It injects window.injectedWeb3['polkadot-js'] exactly like the extension's
+// content script does, so extension-dapp's web3Enable / web3Accounts /
+// web3FromSource and signer.signRaw run their real code paths.
+import { Keyring } from '@polkadot/keyring';
+import { hexToU8a, isHex, stringToU8a, u8aEq, u8aToHex, u8aWrapBytes } from '@polkadot/util';
+import { cryptoWaitReady, decodeAddress } from '@polkadot/util-crypto';
+
+const NAMES = ['Alice', 'Bob', 'Charlie', 'Dave', 'Eve', 'Ferdie'];
+const SS58_PREFIX = 42;
+
+// sr25519 lives in WASM: every call waits for it (a few ms, once).
+const ready = cryptoWaitReady().then(() => {
+  const keyring = new Keyring({ type: 'sr25519', ss58Format: SS58_PREFIX });
+  return NAMES.map((name) => keyring.addFromUri(`//${name}`, { name }));
+});
+
+// What tests can look at (and steer) from page.evaluate().
+const state = {
+  accounts: [], // [{name, address}] once ready
+  signed: [], // every signRaw request: {address, data, signature}
+  reject: false, // set window.__pmFakeWallet.reject = true to act like "Cancel"
+};
+
+/** The offered accounts, the chosen one first: window.__pmFakeWalletAccount =
+ *  'Bob' (read on every call, so tests may set it before or after this script). */
+async function offered() {
+  const pairs = await ready;
+  const first = String(window.__pmFakeWalletAccount || 'Alice').toLowerCase();
+  const ordered = [...pairs].sort((a, b) => (b.meta.name.toLowerCase() === first) - (a.meta.name.toLowerCase() === first));
+  return ordered.map((p) => ({ address: p.address, name: p.meta.name, type: 'sr25519' }));
+}
+
+const signer = {
+  // Same as the extension: sign the bytes wrapped in <Bytes>…</Bytes>.
+  async signRaw({ address, data, type }) {
+    const pairs = await ready;
+    if (state.reject || window.__pmFakeWalletReject) throw new Error('Cancelled');
+    if (type && type !== 'bytes') throw new Error(`Unsupported signRaw type ${type}`);
+    const key = decodeAddress(address);
+    const pair = pairs.find((p) => u8aEq(p.publicKey, key));
+    if (!pair) throw new Error(`Unable to find account ${address}`);
+    const message = isHex(data) ? hexToU8a(data) : stringToU8a(data);
+    const signature = u8aToHex(pair.sign(u8aWrapBytes(message)));
+    state.signed.push({ address, data, signature });
+    return { id: state.signed.length, signature };
+  },
+};
+
+window.injectedWeb3 = window.injectedWeb3 || {};
+window.injectedWeb3['polkadot-js'] = {
+  version: 'fake',
+  enable: async (origin) => {
+    if (!origin) throw new Error('enable(origin) needs the dApp name');
+    await ready;
+    return {
+      accounts: {
+        get: async () => offered(),
+        subscribe: (cb) => {
+          offered().then(cb);
+          return () => {};
+        },
+      },
+      signer,
+    };
+  },
+};
+
+window.__pmFakeWallet = state;
+ready.then(async () => {
+  state.accounts = (await offered()).map(({ name, address }) => ({ name, address }));
+});

@@ -1,0 +1,18 @@
+// htmx 2.0.x and its WebSocket extension, as globals for the templates:
+// hx-* attributes and hx-ext="ws" ws-connect="/ws/live/". (htmx 4 ships its
+// own hx-ws with another extension API: staying on the 2.0 line on purpose.)
+import htmx from 'htmx.org';
+import 'htmx-ext-ws'; // registers itself on the htmx instance it imports
+import { csrfToken } from './http.js';
+
+window.htmx = htmx;
+
+// hx-post / hx-delete from templates need Django's CSRF header like any POST.
+document.addEventListener('htmx:configRequest', (event) => {
+  if (event.detail.verb !== 'get') {
+    const token = csrfToken();
+    if (token && !event.detail.headers['X-CSRFToken']) event.detail.headers['X-CSRFToken'] = token;
+  }
+});
+
+export default htmx;

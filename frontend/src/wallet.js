@@ -1,0 +1,50 @@
+// Entry point of static/js/wallet.js: wires the page and exposes window.PolkaMesh.
+import './htmx-setup.js';
+import { account, accounts, choose, connect } from './accounts.js';
+import { formatAmount, parseAmount } from './amount.js';
+import { login, logout } from './auth.js';
+import { canonicalJson } from './canonical.js';
+import { renderDisplays, replyKey, initDisplays } from './display.js';
+import { collectParams, initForms, submitForm } from './forms.js';
+import { ApiError, getConfig } from './http.js';
+import { newBoxKeyPair, openSealed, seal } from './seal.js';
+import { buildPayload, send, sign } from './signing.js';
+import { initWalletUi } from './status.js';
+
+window.PolkaMesh = Object.freeze({
+  // wallet
+  connect,
+  account,
+  accounts,
+  chooseAccount: choose,
+  login,
+  logout,
+  // signed actions
+  config: getConfig,
+  buildPayload,
+  sign,
+  send,
+  canonicalJson,
+  // sealed boxes
+  seal,
+  newBoxKeyPair,
+  openSealed,
+  replyKey,
+  // amounts
+  formatAmount,
+  parseAmount,
+  // forms and display, for pages that drive them by hand
+  collectParams,
+  submitForm,
+  renderDisplays,
+  ApiError,
+});
+
+function init() {
+  initWalletUi();
+  initForms();
+  initDisplays();
+}
+
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init, { once: true });
+else init();
