@@ -1,0 +1,533 @@
+"""Uniform-price clearing of one batch of decrypted swap intents (MEV protection).
+
+Pure module: standard library only, no Django, no I/O, no floats. Amounts are
+Python ``int`` in an asset's smallest unit (any size; u128 in practice); prices
+are exact ``fractions.Fraction``. ``clear(intents, pools)`` is the only entry point
+the service needs; the math, the proofs and a worked example are in
+``docs/CLEARING.md``. The contract, in short:
+
+* Per pair (``token_a`` < ``token_b``, sorted codes) there is ONE price ``p``
+  (units of ``token_b`` per unit of ``token_a``). An executed A→B intent receives
+  ``floor(amount_in * p)``, an executed B→A intent ``floor(amount_in / p)``.
+* Opposite flows match each other at ``p``; only the net imbalance trades once
+  against the constant-product pool. ``p`` is the exact equilibrium
+  (see ``clearing_price``): the pool's effective execution price of the
+  (rational) net leg, or ``volume_b / volume_a`` when the two flows cross inside
+  the pool's fee band (``= reserve_b / reserve_a`` when they balance at spot).
+* The pool leg never pays more than the constant-product formula (``amm_out``)
+  for its integer input; every payout rounds down; what rounding leaves over is
+  reported as ``dust`` per asset and belongs to the pool (it is already included
+  in ``reserves_after``). Per asset: dust < number of executed intents receiving
+  that asset.
+* Conservation, per asset: ``sum(amount_in) + reserve_before ==
+  sum(amount_out) + reserve_after`` where ``reserve_after = reserve_before +
+  pool_leg_in - pool_leg_out + dust``. Checked for every pair; a violation raises
+  ``ClearingInvariantError`` (never an ``assert``: it must survive ``python -O``).
+* ``min_output``: an intent is satisfied iff its payout at ``p`` is at least its
+  ``min_output``. Intents have price priority (limit ``min_output / amount_in``,
+  ties by lower id). The executed set is the largest pair of priority prefixes
+  that is satisfied at its own price; it is found by a drop loop that ends after
+  at most ``len(intents)`` rounds.
+* The result depends only on the set of intents and pools, never on list order.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import partial
+from itertools import accumulate, pairwise
+
+BPS = 10_000
+
+EXECUTED = "executed"
+DROPPED = "dropped"
+INVALID = "invalid"
+
+# Reasons attached to non-executed intents.
+REASON_MIN_OUTPUT = "min_output"
+REASON_UNKNOWN_PAIR = "unknown_pair"
+REASON_SAME_TOKEN = "same_token"
+REASON_BAD_AMOUNT = "bad_amount"
+REASON_BAD_MIN_OUTPUT = "bad_min_output"
+
+__all__ = [
+    "BPS",
+    "DROPPED",
+    "EXECUTED",
+    "INVALID",
+    "BatchResult",
+    "ClearingInvariantError",
+    "Flow",
+    "Intent",
+    "IntentResult",
+    "PairResult",
+    "Pool",
+    "PoolLeg",
+    "amm_out",
+    "clear",
+    "clearing_price",
+    "format_price",
+]
+
+
+class ClearingInvariantError(RuntimeError):
+    """An internal money invariant failed. Never expected; the batch must not settle."""
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_token(name: str, value: object) -> None:
+    if not isinstance(value, str) or not value:
+        raise TypeError(f"{name} must be a non-empty str, got {value!r}")
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+@dataclass(frozen=True, slots=True)
+class Intent:
+    """One decrypted swap intent: sell ``amount_in`` of ``token_in`` for at least
+    ``min_output`` of ``token_out``.
+
+    Only types are checked here. Bad values (``amount_in <= 0``, ``min_output < 0``,
+    ``token_in == token_out``) are reported by ``clear`` as ``invalid`` intents, so a
+    single malformed sealed intent cannot abort a whole batch.
+    """
+
+    id: int
+    token_in: str
+    token_out: str
+    amount_in: int
+    min_output: int
+
+    def __post_init__(self) -> None:
+        if not _is_int(self.id):
+            raise TypeError(f"id must be an int, got {self.id!r}")
+        _check_token("token_in", self.token_in)
+        _check_token("token_out", self.token_out)
+        if not _is_int(self.amount_in):
+            raise TypeError(f"amount_in must be an int, got {self.amount_in!r}")
+        if not _is_int(self.min_output):
+            raise TypeError(f"min_output must be an int, got {self.min_output!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Pool:
+    """A constant-product pool for one unordered pair (either token order is fine).
+
+    Preconditions (``ValueError`` otherwise): distinct tokens, reserves > 0,
+    ``0 <= fee_bps < 10000`` (a pool keeping 100% of the input has no price).
+    """
+
+    token_a: str
+    token_b: str
+    reserve_a: int
+    reserve_b: int
+    fee_bps: int
+
+    def __post_init__(self) -> None:
+        _check_token("token_a", self.token_a)
+        _check_token("token_b", self.token_b)
+        if self.token_a == self.token_b:
+            raise ValueError(f"pool tokens must differ, got {self.token_a!r} twice")
+        for name in ("reserve_a", "reserve_b", "fee_bps"):
+            if not _is_int(getattr(self, name)):
+                raise TypeError(f"{name} must be an int, got {getattr(self, name)!r}")
+        if self.reserve_a <= 0 or self.reserve_b <= 0:
+            raise ValueError("pool reserves must be > 0")
+        if not 0 <= self.fee_bps < BPS:
+            raise ValueError(f"fee_bps must be in [0, {BPS}), got {self.fee_bps}")
+
+
+# -------------------------------------------------------------------------- outputs
+
+
+@dataclass(frozen=True, slots=True)
+class IntentResult:
+    """Outcome of one intent. ``amount_out`` is 0 unless ``status == "executed"``.
+
+    ``reason``: None when executed; ``"min_output"`` when dropped; for invalid
+    intents one of ``"unknown_pair"``, ``"same_token"``, ``"bad_amount"``,
+    ``"bad_min_output"``.
+    """
+
+    id: int
+    status: str
+    amount_out: int = 0
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """The executed intents of one direction of a pair and their totals."""
+
+    token_in: str
+    token_out: str
+    executed: tuple[int, ...]
+    volume_in: int
+    volume_out: int
+
+
+@dataclass(frozen=True, slots=True)
+class PoolLeg:
+    """The single trade against the pool: the net imbalance of the two flows."""
+
+    token_in: str
+    token_out: str
+    amount_in: int
+    amount_out: int
+
+
+@dataclass(frozen=True, slots=True)
+class PairResult:
+    """Settlement of one pair. ``token_in < token_out`` (sorted codes, canonical).
+
+    ``clearing_price``: units of ``token_out`` per unit of ``token_in`` (smallest
+    units), ``None`` when nothing executed. ``forward`` is the token_in→token_out
+    flow, ``reverse`` the token_out→token_in flow. ``reserves_after`` already
+    includes ``dust``. ``rounds``: drop-loop rounds that dropped something.
+    """
+
+    token_in: str
+    token_out: str
+    fee_bps: int
+    clearing_price: Fraction | None
+    executed: tuple[int, ...]
+    dropped: tuple[int, ...]
+    forward: Flow
+    reverse: Flow
+    pool_leg: PoolLeg | None
+    reserves_before: dict[str, int]
+    reserves_after: dict[str, int]
+    dust: dict[str, int]
+    rounds: int
+
+    def price_str(self, places: int = 18, *, decimals_in: int = 0, decimals_out: int = 0) -> str:
+        """``clearing_price`` as a decimal string (see ``format_price``); "" if none."""
+        if self.clearing_price is None:
+            return ""
+        return format_price(
+            self.clearing_price, places, decimals_in=decimals_in, decimals_out=decimals_out
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    """Whole-batch outcome: pairs sorted by (token_in, token_out), intents by id."""
+
+    pairs: tuple[PairResult, ...]
+    intents: tuple[IntentResult, ...]
+
+    def intent(self, intent_id: int) -> IntentResult:
+        """The result of one intent (``KeyError`` if it was not in the batch)."""
+        k = bisect.bisect_left(self.intents, intent_id, key=lambda r: r.id)
+        if k == len(self.intents) or self.intents[k].id != intent_id:
+            raise KeyError(intent_id)
+        return self.intents[k]
+
+    def pair(self, token_x: str, token_y: str) -> PairResult | None:
+        """The result for the unordered pair {token_x, token_y}, if it had valid intents."""
+        key = tuple(sorted((token_x, token_y)))
+        for p in self.pairs:
+            if (p.token_in, p.token_out) == key:
+                return p
+        return None
+
+    @property
+    def dust(self) -> dict[str, int]:
+        """Total dust per asset over all pairs (already inside each pair's reserves)."""
+        total: dict[str, int] = {}
+        for p in self.pairs:
+            for asset, amount in p.dust.items():
+                total[asset] = total.get(asset, 0) + amount
+        return dict(sorted(total.items()))
+
+
+# ------------------------------------------------------------------------ the math
+
+
+def amm_out(amount_in: int, reserve_in: int, reserve_out: int, fee_bps: int) -> int:
+    """Constant-product output with fee, exact integers, rounded down:
+
+    ``floor(reserve_out * in_after_fee / (reserve_in + in_after_fee))`` with
+    ``in_after_fee = amount_in * (10000 - fee_bps) / 10000`` (kept as a fraction:
+    numerator and denominator are both scaled by 10000, so nothing is rounded
+    before the final floor).
+    """
+    if amount_in < 0:
+        raise ValueError("amount_in must be >= 0")
+    scaled_in = amount_in * (BPS - fee_bps)
+    return reserve_out * scaled_in // (reserve_in * BPS + scaled_in)
+
+
+def _price_terms(ra: int, rb: int, g: int, sa: int, sb: int) -> tuple[int, int] | None:
+    """Equilibrium price p = num/den (token_b per token_a), unreduced, or None.
+
+    ``ra, rb``: reserves; ``g = 10000 - fee_bps`` (> 0); ``sa``/``sb``: total
+    amount_in of the A→B / B→A intents. See docs/CLEARING.md "How p is found".
+    """
+    if sa == 0 and sb == 0:
+        return None
+    if g * rb * sa > BPS * sb * ra:
+        # A-side excess: net A goes into the pool. Solving F(x) = p*x with
+        # x = sa - sb/p and F the real constant-product curve gives this p,
+        # which is F(x)/x: the pool's effective price of the net leg.
+        return g * (rb + sb), BPS * ra + g * sa
+    if g * ra * sb > BPS * sa * rb:
+        # B-side excess: the mirror image (net B goes into the pool).
+        return BPS * rb + g * sb, g * (ra + sa)
+    # The flows cross inside the pool's fee band: trading with the pool would only
+    # pay a fee, so they match each other entirely and p = sb/sa (both > 0 here).
+    return sb, sa
+
+
+def clearing_price(
+    reserve_a: int, reserve_b: int, fee_bps: int, volume_a: int, volume_b: int
+) -> Fraction | None:
+    """The uniform price (token_b per token_a) for the given executed volumes.
+
+    ``volume_a``: total amount_in of A→B intents, ``volume_b``: of B→A intents.
+    None when both are 0. Non-increasing in ``volume_a``, non-decreasing in
+    ``volume_b`` (the monotonicity the drop loop relies on). Useful for quotes.
+    """
+    terms = _price_terms(reserve_a, reserve_b, BPS - fee_bps, volume_a, volume_b)
+    return None if terms is None else Fraction(*terms)
+
+
+def format_price(
+    price: Fraction, places: int = 18, *, decimals_in: int = 0, decimals_out: int = 0
+) -> str:
+    """Decimal string of a non-negative price, truncated (toward zero) to ``places``.
+
+    With ``decimals_in``/``decimals_out`` (the assets' decimals) the price is shown
+    per whole unit: ``price * 10**(decimals_in - decimals_out)``. Trailing zeros are
+    stripped. Display only: settle with the exact ``Fraction``.
+    """
+    if price < 0:
+        raise ValueError("price must be >= 0")
+    if places < 0:
+        raise ValueError("places must be >= 0")
+    scaled = Fraction(price) * Fraction(10) ** (decimals_in - decimals_out)
+    units = scaled.numerator * 10**places // scaled.denominator
+    whole, frac = divmod(units, 10**places)
+    digits = str(frac).rjust(places, "0").rstrip("0") if places else ""
+    return f"{whole}.{digits}" if digits else str(whole)
+
+
+def _largest_true(hi: int, ok: Callable[[int], bool]) -> int:
+    """Largest k in [0, hi] with ok(k), given ok(0) is True and ok is prefix-closed."""
+    if ok(hi):
+        return hi
+    lo = 0  # ok(lo) is True, ok(hi) is False
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if ok(mid):
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def _priority(side: list[Intent]) -> list[Intent]:
+    """Price priority: limit ``min_output/amount_in`` ascending, then id.
+
+    The limit is compared through the exact integer key
+    ``(min_output << s) // amount_in`` with ``s = 2 * max bit length of amount_in``:
+    two distinct fractions m/a < m'/a' with a, a' < 2**L differ by at least
+    ``1/(a*a') > 2**-s``, so their keys differ; equal fractions give equal keys.
+    """
+    if not side:
+        return []
+    s = 2 * max(x.amount_in for x in side).bit_length()
+    return sorted(side, key=lambda x: ((x.min_output << s) // x.amount_in, x.id))
+
+
+def _clear_pair(
+    pool: Pool, sell_a: list[Intent], sell_b: list[Intent]
+) -> tuple[PairResult, list[IntentResult]]:
+    """Clear one pair. ``pool`` is canonical (token_a < token_b). Intents are valid."""
+    ta, tb, ra, rb, fee = pool.token_a, pool.token_b, pool.reserve_a, pool.reserve_b, pool.fee_bps
+    g = BPS - fee
+    side_a = _priority(sell_a)
+    side_b = _priority(sell_b)
+    pre_a = [0, *accumulate(x.amount_in for x in side_a)]
+    pre_b = [0, *accumulate(x.amount_in for x in side_b)]
+
+    # "Intent k of a side is satisfied at p" in exact integers:
+    #   A→B: floor(a*p) >= m  <=>  a*p >= m  <=>  m*den <= a*num
+    #   B→A: floor(b/p) >= m  <=>  b/p >= m  <=>  m*num <= b*den
+    def price_terms(i: int, j: int) -> tuple[int, int]:
+        terms = _price_terms(ra, rb, g, pre_a[i], pre_b[j])
+        if terms is None:  # pragma: no cover - callers pass i > 0 or j > 0
+            raise ClearingInvariantError("no price for an empty set")
+        return terms
+
+    def ok_a(j: int, i: int) -> bool:  # (j, i): partial() binds the other side
+        if i == 0:
+            return True
+        num, den = price_terms(i, j)
+        x = side_a[i - 1]
+        return x.min_output * den <= x.amount_in * num
+
+    def ok_b(i: int, j: int) -> bool:
+        if j == 0:
+            return True
+        num, den = price_terms(i, j)
+        x = side_b[j - 1]
+        return x.min_output * num <= x.amount_in * den
+
+    # Drop loop. State: execute the first i of side A and the first j of side B.
+    # One round: on each side keep the longest prefix whose worst intent is
+    # satisfied at the price recomputed with that prefix and the other side as it
+    # stands (this only ever drops current violators, worst limit first). Each
+    # round that changes something drops >= 1 intent, so there are at most
+    # len(side_a) + len(side_b) rounds; the fixed point is the largest satisfied
+    # pair of prefixes (docs/CLEARING.md, "min_output and the drop loop").
+    i, j = len(side_a), len(side_b)
+    rounds = 0
+    for _ in range(len(side_a) + len(side_b) + 1):
+        new_i = _largest_true(i, partial(ok_a, j))
+        new_j = _largest_true(j, partial(ok_b, i))
+        if (new_i, new_j) == (i, j):
+            break
+        i, j = new_i, new_j
+        rounds += 1
+    else:  # pragma: no cover - impossible: every round drops at least one intent
+        raise ClearingInvariantError(f"{ta}/{tb}: drop loop did not converge")
+
+    sa, sb = pre_a[i], pre_b[j]
+    terms = _price_terms(ra, rb, g, sa, sb)
+    results: list[IntentResult] = []
+    outs_a: list[int] = []  # token_b paid to A→B intents
+    outs_b: list[int] = []  # token_a paid to B→A intents
+    leg: PoolLeg | None = None
+    pool_in_a = pool_out_a = pool_in_b = pool_out_b = 0
+    price: Fraction | None = None
+    if terms is not None:
+        num, den = terms
+        price = Fraction(num, den)
+        outs_a = [x.amount_in * num // den for x in side_a[:i]]
+        outs_b = [x.amount_in * den // num for x in side_b[:j]]
+        # Net leg, exact: diff/num is the A left after paying B-sellers sb/p,
+        # i.e. x* = sa - sb/p (if > 0); -diff/den is y* = sb - sa*p (if < 0).
+        diff = sa * num - sb * den
+        if diff > 0:  # x* = diff/num of A in; pool pays p*x* = diff/den of B
+            pool_in_a = -(-diff // num)  # ceil(x*)
+            pool_out_b = diff // den  # floor(p*x*)
+            leg = PoolLeg(ta, tb, pool_in_a, pool_out_b)
+            if pool_out_b > amm_out(pool_in_a, ra, rb, fee):
+                raise ClearingInvariantError(f"{ta}/{tb}: pool leg pays more than the curve")
+        elif diff < 0:  # y* = -diff/den of B in; pool pays y*/p = -diff/num of A
+            pool_in_b = -(diff // den)  # ceil(y*)
+            pool_out_a = -diff // num  # floor(y*/p)
+            leg = PoolLeg(tb, ta, pool_in_b, pool_out_a)
+            if pool_out_a > amm_out(pool_in_b, rb, ra, fee):
+                raise ClearingInvariantError(f"{ta}/{tb}: pool leg pays more than the curve")
+
+    paid_a, paid_b = sum(outs_b), sum(outs_a)
+    dust_a = sa + pool_out_a - pool_in_a - paid_a
+    dust_b = sb + pool_out_b - pool_in_b - paid_b
+    new_ra = ra + pool_in_a - pool_out_a + dust_a
+    new_rb = rb + pool_in_b - pool_out_b + dust_b
+
+    # Money invariants (docs/CLEARING.md, "What is conserved"). Cheap; always on.
+    if not (0 <= dust_a <= max(0, j - 1) and 0 <= dust_b <= max(0, i - 1)):
+        raise ClearingInvariantError(f"{ta}/{tb}: dust out of bounds ({dust_a}, {dust_b})")
+    if sa + ra != paid_a + new_ra or sb + rb != paid_b + new_rb:
+        raise ClearingInvariantError(f"{ta}/{tb}: value not conserved")
+    if new_ra <= 0 or new_rb <= 0 or new_ra * new_rb < ra * rb:
+        raise ClearingInvariantError(f"{ta}/{tb}: constant product decreased")
+    for x, out in zip(side_a[:i], outs_a, strict=True):
+        if out < x.min_output:
+            raise ClearingInvariantError(f"intent {x.id}: paid below min_output")
+    for x, out in zip(side_b[:j], outs_b, strict=True):
+        if out < x.min_output:
+            raise ClearingInvariantError(f"intent {x.id}: paid below min_output")
+
+    executed_a = tuple(sorted(x.id for x in side_a[:i]))
+    executed_b = tuple(sorted(x.id for x in side_b[:j]))
+    dropped = tuple(sorted(x.id for x in (*side_a[i:], *side_b[j:])))
+    for x, out in zip(side_a[:i], outs_a, strict=True):
+        results.append(IntentResult(x.id, EXECUTED, out))
+    for x, out in zip(side_b[:j], outs_b, strict=True):
+        results.append(IntentResult(x.id, EXECUTED, out))
+    for x in (*side_a[i:], *side_b[j:]):
+        results.append(IntentResult(x.id, DROPPED, 0, REASON_MIN_OUTPUT))
+
+    pair = PairResult(
+        token_in=ta,
+        token_out=tb,
+        fee_bps=fee,
+        clearing_price=price,
+        executed=tuple(sorted(executed_a + executed_b)),
+        dropped=dropped,
+        forward=Flow(ta, tb, executed_a, sa, paid_b),
+        reverse=Flow(tb, ta, executed_b, sb, paid_a),
+        pool_leg=leg,
+        reserves_before={ta: ra, tb: rb},
+        reserves_after={ta: new_ra, tb: new_rb},
+        dust={ta: dust_a, tb: dust_b},
+        rounds=rounds,
+    )
+    return pair, results
+
+
+def _canonical(pool: Pool) -> Pool:
+    if pool.token_a < pool.token_b:
+        return pool
+    return Pool(pool.token_b, pool.token_a, pool.reserve_b, pool.reserve_a, pool.fee_bps)
+
+
+def clear(intents: Iterable[Intent], pools: Iterable[Pool]) -> BatchResult:
+    """Settle one batch: per pair, one uniform clearing price; pairs are independent.
+
+    Preconditions (``ValueError`` otherwise): intent ids are unique; at most one
+    pool per unordered pair. Intents with bad values or without a pool come back
+    ``invalid`` with a reason; the others are ``executed`` or ``dropped``. Pure and
+    deterministic: the same sets of intents and pools give an equal result in any
+    order. Raises ``ClearingInvariantError`` if a money invariant fails (a bug: the
+    caller must then not settle the batch).
+    """
+    by_pair: dict[tuple[str, str], Pool] = {}
+    for pool in pools:
+        canon = _canonical(pool)
+        key = (canon.token_a, canon.token_b)
+        if key in by_pair:
+            raise ValueError(f"two pools for the pair {key[0]}/{key[1]}")
+        by_pair[key] = canon
+
+    ordered = sorted(intents, key=lambda x: x.id)
+    for prev, cur in pairwise(ordered):
+        if prev.id == cur.id:
+            raise ValueError(f"duplicate intent id {cur.id}")
+
+    results: list[IntentResult] = []
+    groups: dict[tuple[str, str], tuple[list[Intent], list[Intent]]] = {}
+    for x in ordered:
+        if x.token_in == x.token_out:
+            results.append(IntentResult(x.id, INVALID, 0, REASON_SAME_TOKEN))
+        elif x.amount_in <= 0:
+            results.append(IntentResult(x.id, INVALID, 0, REASON_BAD_AMOUNT))
+        elif x.min_output < 0:
+            results.append(IntentResult(x.id, INVALID, 0, REASON_BAD_MIN_OUTPUT))
+        else:
+            key = (min(x.token_in, x.token_out), max(x.token_in, x.token_out))
+            if key not in by_pair:
+                results.append(IntentResult(x.id, INVALID, 0, REASON_UNKNOWN_PAIR))
+                continue
+            sell_a, sell_b = groups.setdefault(key, ([], []))
+            (sell_a if x.token_in == key[0] else sell_b).append(x)
+
+    pairs: list[PairResult] = []
+    for key in sorted(groups):
+        pair, pair_results = _clear_pair(by_pair[key], *groups[key])
+        pairs.append(pair)
+        results.extend(pair_results)
+
+    results.sort(key=lambda r: r.id)
+    return BatchResult(pairs=tuple(pairs), intents=tuple(results))
