@@ -63,8 +63,9 @@ def raw_rate(url: str) -> float:
             "CREATE TABLE bench_raw_account (id bigint PRIMARY KEY, balance numeric(39,0))"
         )
         conn.execute(
-            "CREATE TABLE bench_raw_transfer (id bigserial PRIMARY KEY, debit bigint, credit bigint,"
-            " amount numeric(39,0), kind varchar(32), created_at timestamptz DEFAULT now())"
+            "CREATE TABLE bench_raw_transfer (id bigserial PRIMARY KEY, debit bigint,"
+            " credit bigint, amount numeric(39,0), kind varchar(32),"
+            " created_at timestamptz DEFAULT now())"
         )
         for i in range(THREADS):
             conn.execute(
