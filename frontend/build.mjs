@@ -1,10 +1,11 @@
 // Builds the two committed browser bundles:
 //   static/js/wallet.js       the page's wallet + htmx bundle (frontend/src/wallet.js)
 //   static/js/fake-wallet.js  the keyring-backed test wallet (frontend/src/fake-wallet.js)
+// and copies Pico CSS's stylesheet to static/css/pico.min.css.
 // Usage: npm run build            (minified, what gets committed)
 //        npm run build -- --dev   (readable, with inline source maps, for debugging)
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -66,3 +67,7 @@ for (const { entry, out, plugins } of bundles) {
   const bytes = readFileSync(join(root, out));
   console.log(`${out}: ${kb(bytes.length)} (gzip ${kb(gzipSync(bytes).length)})`);
 }
+
+// Pico CSS is used as shipped: copy its minified stylesheet next to ours.
+copyFileSync(join(root, 'node_modules/@picocss/pico/css/pico.min.css'), join(root, 'static/css/pico.min.css'));
+console.log('static/css/pico.min.css: copied from @picocss/pico');

@@ -3,9 +3,12 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from marketplace.core import views as core_views
+from marketplace.wallets import views as wallet_views
 
 urlpatterns = [
-    path("", core_views.landing, name="landing"),
+    path("", core_views.overview, name="overview"),
+    path("wallet/", wallet_views.wallet_page, name="wallet"),
+    path("wallet/statement", wallet_views.statement_fragment, name="wallet-statement"),
     path("healthz", core_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -15,4 +15,14 @@ document.addEventListener('htmx:configRequest', (event) => {
   }
 });
 
+
+
+// A dropped /ws/live/ socket reconnects by itself (the ws extension backs off), but
+// events sent while it was down are gone: after every reconnect, fragments that
+// listen for `pm:refresh from:body` fetch themselves again.
+let wsOpenedBefore = false;
+document.addEventListener('htmx:wsOpen', () => {
+  if (wsOpenedBefore) htmx.trigger(document.body, 'pm:refresh');
+  wsOpenedBefore = true;
+});
 export default htmx;

@@ -4,8 +4,8 @@ from django.shortcuts import render
 from . import health
 
 
-def landing(request):
-    return render(request, "core/landing.html")
+def overview(request):
+    return render(request, "core/overview.html")
 
 
 def healthz(request):

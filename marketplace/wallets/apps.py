@@ -7,4 +7,4 @@ class WalletsConfig(AppConfig):
     verbose_name = "Wallets"
 
     def ready(self):
-        from . import actions  # noqa: F401  (registers the signed actions)
+        from . import actions, fragments  # noqa: F401  (registers actions and live fragments)

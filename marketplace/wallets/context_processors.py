@@ -1,8 +1,8 @@
-from .selectors import wallet_for_key
-from .services import SESSION_KEY
+from ledger import selectors as ledger_selectors
 
 
 def wallet(request):
-    """The signed-in wallet (or None) for every template."""
-    session = getattr(request, "session", None)
-    return {"wallet": wallet_for_key(session.get(SESSION_KEY)) if session is not None else None}
+    """The signed-in wallet (or None) and its balances, for every page's header."""
+    current = getattr(request, "wallet", None)
+    balances = ledger_selectors.balances(current.public_key) if current else []
+    return {"wallet": current, "balances": balances}

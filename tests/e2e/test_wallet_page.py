@@ -1,0 +1,33 @@
+import pytest
+
+from tests.e2e.conftest import sign_in
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_visitor_without_a_wallet_reads_the_site_and_is_told_how_to_sign_in(open_as):
+    page = open_as("Alice", "/")
+    assert "decentralized marketplace for AI compute" in page.content()
+    assert page.is_visible("[data-pm-connect]")
+    assert "polkadot{.js}" in page.inner_text("main")
+
+
+def test_signing_in_shows_the_address_and_faucet_funds_arrive_live(open_as):
+    page = open_as("Alice", "/wallet/")
+    sign_in(page)
+    assert "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY" in page.inner_text("main")
+    page.select_option("form[data-action=faucet] select[name=asset]", "DOT")
+    page.fill("form[data-action=faucet] input[name=amount]", "2.5")
+    page.click("form[data-action=faucet] button")
+    # No reload: the balance arrives over /ws/live/ after the faucet commits.
+    page.wait_for_selector("#pm-header-balances >> text=2.5 DOT")
+    page.wait_for_selector("#pm-balances tr[data-asset=DOT] >> text=2.5 DOT")
+
+
+def test_a_wrong_amount_shows_its_error_next_to_the_field(open_as):
+    page = open_as("Bob", "/wallet/")
+    sign_in(page)
+    page.fill("form[data-action=faucet] input[name=amount]", "100000000")
+    page.click("form[data-action=faucet] button")
+    error = page.wait_for_selector("form[data-action=faucet] [data-error-for=amount]:not(:empty)")
+    assert "at most" in error.inner_text()
