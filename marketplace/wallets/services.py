@@ -144,10 +144,8 @@ def faucet(wallet: Wallet, *, asset: str, amount: int, idempotency_key: str) -> 
     decimals = _decimals(asset)
     cap = settings.PM_FAUCET_MAX * 10**decimals
     if amount > cap:
-        raise errors.InvalidParams(
-            f"The faucet gives at most {settings.PM_FAUCET_MAX} {asset} per call.",
-            {"amount": "above the faucet cap"},
-        )
+        message = f"The faucet gives at most {settings.PM_FAUCET_MAX} {asset} per request."
+        raise errors.InvalidParams(message, {"amount": message})
     ledger.deposit(
         wallet.public_key,
         asset,

@@ -30,4 +30,4 @@ def test_a_wrong_amount_shows_its_error_next_to_the_field(open_as):
     page.fill("form[data-action=faucet] input[name=amount]", "100000000")
     page.click("form[data-action=faucet] button")
     error = page.wait_for_selector("form[data-action=faucet] [data-error-for=amount]:not(:empty)")
-    assert "at most" in error.inner_text()
+    assert "at most 1000 DOT per request" in error.inner_text()
