@@ -5,12 +5,25 @@ from django.template.loader import render_to_string
 from ledger import selectors as ledger_selectors
 from marketplace.core import live
 
+from .selectors import statement_page
+
 
 @live.fragment("balance")
 def balances(wallet, data) -> str:
+    """The header balances, and on the wallet page its balances table and the first
+    page of the statement (where the new movement is)."""
     if wallet is None:
         return ""
-    context = {"balances": ledger_selectors.balances(wallet.public_key), "oob": True}
-    return render_to_string("wallets/_header_balances.html", context) + render_to_string(
-        "wallets/wallet.html#balances", context
+    context = {
+        "balances": ledger_selectors.balances(wallet.public_key),
+        "page": statement_page(wallet.public_key, 1),
+        "oob": True,
+    }
+    return "".join(
+        render_to_string(template, context)
+        for template in (
+            "wallets/_header_balances.html",
+            "wallets/wallet.html#balances",
+            "wallets/wallet.html#statement",
+        )
     )

@@ -1,4 +1,7 @@
+from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
+
+from ledger import selectors as ledger_selectors
 
 from .models import ApiToken, Wallet, Withdrawal
 
@@ -22,3 +25,16 @@ def wallet_for_key(public_key: str | None) -> Wallet | None:
 
 def withdrawals_of(wallet: Wallet) -> QuerySet[Withdrawal]:
     return Withdrawal.objects.filter(wallet=wallet).order_by("-id")
+
+
+STATEMENT_PAGE_SIZE = 20
+
+
+def statement_page(public_key: str, number) -> Page:
+    """One page of the wallet's statement, each entry marked `direction` in/out."""
+    entries = ledger_selectors.statement(public_key)
+    page = Paginator(entries, STATEMENT_PAGE_SIZE).get_page(number)
+    mine = f"user:{public_key}"
+    for entry in page.object_list:
+        entry.direction = "in" if entry.credit_account.code == mine else "out"
+    return page

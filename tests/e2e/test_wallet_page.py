@@ -22,6 +22,7 @@ def test_signing_in_shows_the_address_and_faucet_funds_arrive_live(open_as):
     # No reload: the balance arrives over /ws/live/ after the faucet commits.
     page.wait_for_selector("#pm-header-balances >> text=2.5 DOT")
     page.wait_for_selector("#pm-balances tr[data-asset=DOT] >> text=2.5 DOT")
+    page.wait_for_selector("#pm-statement >> text=+2.5 DOT")
 
 
 def test_a_wrong_amount_shows_its_error_next_to_the_field(open_as):
