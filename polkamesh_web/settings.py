@@ -226,7 +226,7 @@ SPECTACULAR_SETTINGS = {
 # --- Static files, i18n, sessions -------------------------------------------------------------
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = os.environ.get("STATIC_ROOT") or None  # only for `collectstatic` deployments
 # daphne serves no static files: WhiteNoise does, straight from static/ (no
 # collectstatic step for `make run`), with long cache headers in production.
 WHITENOISE_USE_FINDERS = True

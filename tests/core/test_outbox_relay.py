@@ -13,7 +13,7 @@ from django.conf import settings
 from django.test import override_settings
 
 from polkamesh_web.asgi import application
-from tests.e2e.conftest import ROOT, stack_env
+from tests.stack import ROOT, stack_env
 
 IN_MEMORY = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
@@ -26,7 +26,7 @@ def publish_from_another_process(public_key: str) -> None:
         "with transaction.atomic():\n"
         f"    publish([user_group({public_key!r})], 'balance', {{'from': 'worker'}})\n"
     )
-    env = {**stack_env(), "REDIS_URL": "", "DJANGO_SETTINGS_MODULE": "polkamesh_web.settings"}
+    env = stack_env(REDIS_URL="", DJANGO_SETTINGS_MODULE="polkamesh_web.settings")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True, timeout=60)
 
 

@@ -3,16 +3,11 @@
 keyring-backed fake wallet injected into every page."""
 
 import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts"
+from tests.stack import ARTIFACTS, ROOT, celery_worker, web_server
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless=new",
@@ -32,95 +27,11 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytestmark = pytest.mark.e2e
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_for_http(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
-    import urllib.request
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}")
-        try:
-            urllib.request.urlopen(url, timeout=1)
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise TimeoutError(url)
-
-
-def stack_env() -> dict:
-    """The environment of the server processes: the test database, the test Redis."""
-    from django.conf import settings
-
-    db = settings.DATABASES["default"]
-    url = (
-        f"postgres://{db['USER']}:{db.get('PASSWORD') or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    )
-    return {**os.environ, "DATABASE_URL": url, "REDIS_URL": os.environ.get("REDIS_URL", "")}
-
-
 @pytest.fixture(scope="session")
-def live_server_url(django_db_setup, django_db_blocker):
+def live_server_url(django_db_setup):
     """daphne + a Celery worker for the whole session, on the test database."""
-    port = _free_port()
-    env = stack_env()
-    ARTIFACTS.mkdir(exist_ok=True)
-    logs = open(ARTIFACTS / "live-stack.log", "w")  # noqa: SIM115 (kept open for the session)
-    web = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "daphne",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "polkamesh_web.asgi:application",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=logs,
-        stderr=subprocess.STDOUT,
-    )
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "polkamesh_web",
-            "worker",
-            "--concurrency",
-            "1",
-            "--loglevel",
-            "INFO",
-            "--without-heartbeat",
-            "--without-mingle",
-            "--without-gossip",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=logs,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_for_http(url + "/api/config", web)
+    with web_server("e2e-web") as url, celery_worker("e2e-worker"):
         yield url
-    finally:
-        for process in (web, worker):
-            process.terminate()
-        for process in (web, worker):
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        logs.close()
 
 
 @pytest.fixture(scope="session")
