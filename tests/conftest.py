@@ -106,7 +106,8 @@ class Actions:
 
     def post(self, url, signer, action, params, **options):
         body = signer.envelope(action, params, **options)
-        return self.client.post(url, body, format="json")
+        # JSON by hand, so that Django's test client (pages, sessions) works as well
+        return self.client.post(url, json.dumps(body), content_type="application/json")
 
 
 @pytest.fixture
