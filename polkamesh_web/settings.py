@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "marketplace.datanft",
     "marketplace.confidential",
     "marketplace.intents",
+    "marketplace.agents",
 ]
 
 MIDDLEWARE = [
