@@ -49,6 +49,7 @@ def open_as(browser, live_server_url, transactional_db, request):
     """`page = open_as("Alice", "/wallet/")`: a fresh browser context whose injected
     wallet offers that dev account first. Each page is screenshotted at teardown."""
     contexts = []
+    console: list[str] = []
 
     def open_page(account: str, path: str = "/"):
         context = browser.new_context(
@@ -57,6 +58,7 @@ def open_as(browser, live_server_url, transactional_db, request):
         context.add_init_script(script=f"window.__pmFakeWalletAccount = {account!r};")
         context.add_init_script(path=str(ROOT / "static/js/fake-wallet.js"))
         page = context.new_page()
+        page.on("console", lambda message: console.append(message.text))
         page.set_default_timeout(15_000)
         page.goto(path)
         contexts.append((context, page))
@@ -67,6 +69,8 @@ def open_as(browser, live_server_url, transactional_db, request):
         name = request.node.name + (f"-{index}" if index else "")
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
         context.close()
+    violations = [text for text in console if "Content Security Policy" in text]
+    assert violations == [], "the page broke its Content-Security-Policy"
 
 
 def sign_in(page) -> None:
