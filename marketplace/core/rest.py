@@ -6,7 +6,7 @@ import re
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import exceptions as drf
 from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
@@ -91,6 +91,7 @@ class Pagination(PageNumberPagination):
 _INTEGER = re.compile(r"[0-9]{1,39}")
 
 
+@extend_schema_field({"type": "string", "pattern": "^[0-9]{1,39}$", "example": "15000000000"})
 class AmountField(serializers.Field):
     """An amount as a decimal string of an integer in the smallest unit ("15000000000").
     JSON numbers, floats, signs, exponents and leading/trailing blanks are refused."""

@@ -1,7 +1,12 @@
 """Wallet endpoints, and the one generic view through which every signed action of
 every app is posted (`signed_action_view`)."""
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import IsAuthenticated
@@ -57,14 +62,15 @@ def signed_action_view(name: str):
     response = spec.response or inline_serializer(
         f"{name}_result", {"action_id": serializers.IntegerField()}
     )
-    view = type(f"{name.title().replace('_', '')}View", (SignedActionView,), {"action_name": name})
-    return extend_schema(
+    schema = extend_schema(
         operation_id=name,
         summary=f"Signed action `{name}`",
         description=_describe(spec.params),
         request=EnvelopeSerializer,
         responses={spec.status: response, **ERROR_RESPONSES},
-    )(view).as_view()
+    )
+    view = type(f"{name.title().replace('_', '')}View", (SignedActionView,), {"action_name": name})
+    return extend_schema_view(post=schema)(view).as_view()
 
 
 class LogoutView(APIView):

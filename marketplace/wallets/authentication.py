@@ -1,6 +1,7 @@
 """DRF authentication for reads: an API token (agents) or the browser session opened
 by the signed `login` action. Writes authenticate by signature, not by these."""
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from .selectors import wallet_for_key, wallet_for_token
@@ -34,3 +35,19 @@ class WalletSessionAuthentication(authentication.SessionAuthentication):
             return None
         self.enforce_csrf(request)
         return wallet, None
+
+
+class WalletTokenScheme(OpenApiAuthenticationExtension):
+    target_class = WalletTokenAuthentication
+    name = "walletToken"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "description": "The token `login` returns."}
+
+
+class WalletSessionScheme(OpenApiAuthenticationExtension):
+    target_class = WalletSessionAuthentication
+    name = "walletSession"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "cookie", "name": "sessionid"}

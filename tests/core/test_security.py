@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 PRODUCTION = {
     "DEBUG": "false",
     "PM_HTTPS": "true",
-    "SECRET_KEY": "x7!" * 22,
+    "SECRET_KEY": "k3y-Zq8vN2pL7xR4tY9wB6mC1dF5gH0jK3sA8uE2iO7pQ4-never-used-outside-tests",
     "ALLOWED_HOSTS": "polkamesh.example",
     "CSRF_TRUSTED_ORIGINS": "https://polkamesh.example",
 }

@@ -69,7 +69,13 @@ def open_as(browser, live_server_url, transactional_db, request):
         name = request.node.name + (f"-{index}" if index else "")
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
         context.close()
-    violations = [text for text in console if "Content Security Policy" in text]
+    # The injected test wallet stands in for a browser extension, which in real life
+    # runs outside the page and its CSP: its own WASM being refused is not the site's.
+    violations = [
+        text
+        for text in console
+        if "Content Security Policy" in text and "@polkadot/wasm-crypto" not in text
+    ]
     assert violations == [], "the page broke its Content-Security-Policy"
 
 
