@@ -1,11 +1,14 @@
 """Extension points through which domain apps add to shared responses without the
 shared code importing them: the provider registry adds `capability.gpu` to a GPU
-provider's socket groups and a `provider` section to `/api/me`, for example."""
+provider's socket groups and a `provider` section to `/api/me`, for example; the Data
+NFT registry checks a job's data access and records usage when a job settles."""
 
 from collections.abc import Callable
 
 _socket_groups: list[Callable] = []
 _profile_sections: list[Callable] = []
+_job_data_access: list[Callable] = []
+_job_settled: list[Callable] = []
 
 
 def socket_groups(provider: Callable) -> Callable:
@@ -20,6 +23,19 @@ def profile_section(provider: Callable) -> Callable:
     return provider
 
 
+def job_data_access(check: Callable) -> Callable:
+    """Register `check(owner_public_key, data_nft_id)`: raises DataAccessRequired or
+    NotFound when the job's owner may not compute on that Data NFT."""
+    _job_data_access.append(check)
+    return check
+
+
+def job_settled(callback: Callable) -> Callable:
+    """Register `on_settled(job)`: runs inside the transaction that settles the job."""
+    _job_settled.append(callback)
+    return callback
+
+
 def groups_for(wallet) -> list[str]:
     return [group for provider in _socket_groups for group in provider(wallet)]
 
@@ -29,3 +45,13 @@ def profile_for(wallet) -> dict:
     for provider in _profile_sections:
         sections.update(provider(wallet))
     return sections
+
+
+def check_job_data_access(owner_public_key: str, data_nft_id: int) -> None:
+    for check in _job_data_access:
+        check(owner_public_key, data_nft_id)
+
+
+def run_job_settled(job) -> None:
+    for callback in _job_settled:
+        callback(job)

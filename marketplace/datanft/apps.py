@@ -5,3 +5,13 @@ class DatanftConfig(AppConfig):
     name = "marketplace.datanft"
     label = "datanft"
     verbose_name = "Data NFT Registry"
+
+    def ready(self):
+        from marketplace.core import hooks
+
+        from . import actions, services  # noqa: F401  (registers the signed actions)
+
+        # The job queue asks us whether a job may name a Data NFT, and tells us when such
+        # a job settles.
+        hooks.job_data_access(services.check_job_data_access)
+        hooks.job_settled(services.record_job_usage)

@@ -1,0 +1,152 @@
+"""Input and output shapes of the Data NFT registry, shared by actions and API views."""
+
+import json
+import math
+
+from rest_framework import serializers
+
+from marketplace.core.rest import AddressField, AmountField
+
+from .models import Category, DataNFT, Reading
+
+MAX_READINGS_PER_CALL = 1000
+MAX_EXTRA_CHARS = 256  # canonical JSON of a reading's extra keys
+MAX_SUBSCRIPTION_HOURS = 24 * 365
+
+
+class DataNFTSerializer(serializers.ModelSerializer):
+    """Public metadata. `content_ref` is left out: it is where the data lives, so only
+    wallets with access see it (access_data, or the detail view when signed in)."""
+
+    owner = serializers.CharField(source="owner.address", help_text="SS58 address")
+    price_per_hour = AmountField(allow_zero=True)
+
+    class Meta:
+        model = DataNFT
+        fields = [
+            "id",
+            "owner",
+            "name",
+            "description",
+            "category",
+            "sensor_type",
+            "data_format",
+            "update_frequency",
+            "location",
+            "access_policy",
+            "asset",
+            "price_per_hour",
+            "created_at",
+        ]
+
+
+class DataNFTWithRefSerializer(DataNFTSerializer):
+    """What the owner, a subscriber, and anyone for a public NFT see."""
+
+    class Meta(DataNFTSerializer.Meta):
+        fields = [*DataNFTSerializer.Meta.fields, "content_ref"]
+
+
+class FiniteNumberField(serializers.Field):
+    """A JSON number (not a string, not a boolean) that is finite as a float."""
+
+    default_error_messages = {"invalid": "Send a finite JSON number."}
+
+    def to_internal_value(self, data) -> float:
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            self.fail("invalid")
+        try:
+            value = float(data)
+        except OverflowError:  # an int beyond the float range
+            self.fail("invalid")
+        if not math.isfinite(value):
+            self.fail("invalid")
+        return value
+
+    def to_representation(self, value) -> float:
+        return value
+
+
+class SafeDateTimeField(serializers.DateTimeField):
+    """ISO-8601; a time that cannot be converted to UTC (year 1 at +05:00) is invalid
+    instead of an OverflowError."""
+
+    def to_internal_value(self, value):
+        try:
+            return super().to_internal_value(value)
+        except OverflowError:
+            self.fail("invalid", format="ISO-8601")
+
+
+class ReadingInSerializer(serializers.Serializer):
+    """`{ts, value, ...}`: every key besides ts and value is kept as the reading's extra."""
+
+    ts = SafeDateTimeField()
+    value = FiniteNumberField()
+
+    def to_internal_value(self, data):
+        validated = super().to_internal_value(data)  # refuses anything but an object
+        extra = {key: item for key, item in data.items() if key not in ("ts", "value")}
+        size = len(json.dumps(extra, sort_keys=True, separators=(",", ":")))
+        if size > MAX_EXTRA_CHARS:
+            raise serializers.ValidationError(
+                {
+                    "extra": f"The other keys take {size} characters of JSON; at most "
+                    f"{MAX_EXTRA_CHARS}."
+                }
+            )
+        validated["extra"] = extra
+        return validated
+
+
+class ReadingOutSerializer(serializers.ModelSerializer):
+    """The reading as published: ts, value and its other keys side by side."""
+
+    class Meta:
+        model = Reading
+        fields = ["ts", "value"]
+
+    def to_representation(self, instance):
+        return {**instance.extra, **super().to_representation(instance)}
+
+
+class PublishReadingsParams(serializers.Serializer):
+    nft_id = serializers.IntegerField(min_value=1)
+    readings = serializers.ListField(
+        child=ReadingInSerializer(), min_length=1, max_length=MAX_READINGS_PER_CALL
+    )
+
+
+class NftIdParams(serializers.Serializer):
+    nft_id = serializers.IntegerField(min_value=1)
+
+
+class TransferParams(NftIdParams):
+    to = AddressField()
+
+
+class PurchaseParams(NftIdParams):
+    hours = serializers.IntegerField(min_value=1, max_value=MAX_SUBSCRIPTION_HOURS)
+
+
+class ListFilters(serializers.Serializer):
+    category = serializers.ChoiceField(choices=Category.choices, required=False)
+    owner = AddressField(required=False)
+    q = serializers.CharField(max_length=100, required=False)
+
+
+class ReadingsQuery(serializers.Serializer):
+    since = SafeDateTimeField(required=False)
+    until = SafeDateTimeField(required=False)
+
+
+class DataUsageStatsSerializer(serializers.Serializer):
+    nft_id = serializers.IntegerField()
+    asset = serializers.CharField()
+    accesses = serializers.IntegerField()
+    job_uses = serializers.IntegerField()
+    subscribers_active = serializers.IntegerField()
+    subscriptions_sold = serializers.IntegerField()
+    revenue = AmountField(allow_zero=True, help_text="What owners received, net of fees.")
+    revenue_gross = AmountField(allow_zero=True, help_text="What subscribers paid.")
+    last_access_at = serializers.DateTimeField(allow_null=True)

@@ -1,0 +1,244 @@
+"""Every state change of the Data NFT registry: one function per signed action (named
+like the action), the readings gate, the expiry sweep and the jobs hooks."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from ledger import services as ledger
+from marketplace.core import errors
+from marketplace.core.events import publish, user_group
+from marketplace.wallets.models import Wallet
+from marketplace.wallets.services import notify_balance
+
+from . import selectors, tokens
+from .models import (
+    AccessKind,
+    DataAccess,
+    DataNFT,
+    Purchase,
+    Reading,
+    Subscription,
+    SubscriptionStatus,
+)
+
+TOKEN_LIFETIME = timedelta(hours=1)
+SWEEP_BATCH = 500
+
+
+def _get_nft(nft_id: int, *, lock: bool = False) -> DataNFT:
+    found = DataNFT.objects.select_related("owner")
+    if lock:
+        # of=("self",): lock the NFT row only, not the owner's wallet row it joins.
+        found = found.select_for_update(of=("self",))
+    item = found.filter(pk=nft_id).first()
+    if item is None:
+        raise errors.NotFound(f"Data NFT {nft_id} does not exist.")
+    return item
+
+
+def mint_data_nft(wallet: Wallet, **metadata) -> DataNFT:
+    """Create a Data NFT owned by `wallet`. Preconditions (checked by the params
+    serializer): metadata within its lengths, a known asset, price_per_hour > 0 for a
+    subscription NFT and 0 for a public one."""
+    with transaction.atomic():
+        return DataNFT.objects.create(owner=wallet, **metadata)
+
+
+def transfer_data_nft(wallet: Wallet, *, nft_id: int, to: str) -> DataNFT:
+    """Give the NFT (and its future subscription income) to the wallet `to` (a public
+    key). Only the owner may; subscriptions already sold keep running. The old owner
+    loses access unless it subscribes."""
+    with transaction.atomic():
+        item = _get_nft(nft_id, lock=True)
+        if item.owner_id != wallet.pk:
+            raise errors.Forbidden("Only the owner may transfer this Data NFT.")
+        if to == wallet.public_key:
+            raise errors.InvalidParams("You already own this Data NFT.", {"to": "is the owner"})
+        item.owner, _ = Wallet.objects.get_or_create(public_key=to)
+        item.save(update_fields=["owner"])
+        return item
+
+
+def purchase_subscription(
+    wallet: Wallet, *, nft_id: int, hours: int, idempotency_key: str
+) -> Purchase:
+    """Pay `price_per_hour * hours` for `hours` more of access: the owner receives the
+    amount minus the platform fee (`fee_for(amount, PM_FEE_BPS)`, rounded down), the fees
+    account the fee. The period starts at the current expiry if the subscription is still
+    running (an extension), else now.
+
+    Preconditions: the NFT exists (404), sells subscriptions (a public NFT needs none:
+    409 invalid_state), the buyer is not its owner (409 invalid_state) and has the
+    amount available (409 insufficient_funds). A repeated key returns the first purchase.
+    """
+    with transaction.atomic():
+        done = Purchase.objects.filter(idempotency_key=idempotency_key).first()
+        if done is not None:
+            return done
+        # The NFT lock serialises purchases of one NFT against each other and against a
+        # transfer, so the payee is the owner at the moment of payment.
+        item = _get_nft(nft_id, lock=True)
+        if item.is_public:
+            raise errors.InvalidState("This Data NFT is public: no subscription is needed.")
+        if item.owner_id == wallet.pk:
+            raise errors.InvalidState("You own this Data NFT.")
+        amount = item.price_per_hour * hours
+        fee = ledger.fee_for(amount, settings.PM_FEE_BPS)
+        payer = ledger.user_account(wallet.public_key, item.asset)
+        reference = f"datanft:{item.pk}"
+        ledger.transfer(
+            debit=payer,
+            credit=ledger.user_account(item.owner.public_key, item.asset),
+            amount=amount - fee,
+            kind="subscription",
+            reference=reference,
+            idempotency_key=f"{idempotency_key}:owner",
+        )
+        if fee:
+            ledger.transfer(
+                debit=payer,
+                credit=ledger.fees_account(item.asset),
+                amount=fee,
+                kind="subscription_fee",
+                reference=reference,
+                idempotency_key=f"{idempotency_key}:fee",
+            )
+        now = timezone.now()
+        subscription, _ = Subscription.objects.select_for_update().get_or_create(
+            nft=item, subscriber=wallet, defaults={"expires_at": now}
+        )
+        starts_at = max(now, subscription.expires_at)
+        subscription.expires_at = starts_at + timedelta(hours=hours)
+        subscription.status = SubscriptionStatus.ACTIVE
+        subscription.save(update_fields=["expires_at", "status", "updated_at"])
+        purchase = Purchase.objects.create(
+            subscription=subscription,
+            hours=hours,
+            asset=item.asset,
+            amount=amount,
+            fee=fee,
+            starts_at=starts_at,
+            expires_at=subscription.expires_at,
+            idempotency_key=idempotency_key,
+        )
+        notify_balance(wallet.public_key)
+        notify_balance(item.owner.public_key)
+        return purchase
+
+
+@dataclass(frozen=True)
+class Grant:
+    token: str
+    expires_at: datetime
+    content_ref: str
+
+
+def access_data(wallet: Wallet, *, nft_id: int) -> Grant:
+    """An access token for the NFT's readings, expiring at the earlier of the
+    subscription's end and one hour from now (owner and public NFT: one hour). Counted
+    as an access. 403 data_access_required without an active subscription."""
+    with transaction.atomic():
+        item = _get_nft(nft_id)
+        now = timezone.now()
+        until = selectors.access_for(item, wallet.public_key, now)
+        if until is None:
+            raise errors.DataAccessRequired()
+        # Whole seconds, rounded down: the token carries Unix seconds and must never
+        # outlive the subscription.
+        expires_at = min(until, now + TOKEN_LIFETIME).replace(microsecond=0)
+        DataAccess.objects.create(nft=item, kind=AccessKind.TOKEN, accessor=wallet.public_key)
+        return Grant(
+            tokens.issue(item.pk, wallet.public_key, expires_at), expires_at, item.content_ref
+        )
+
+
+def open_readings(nft_id: int, token: str) -> DataNFT:
+    """The gate of `GET readings`: the token must be valid for this NFT (403
+    data_access_required otherwise), and its holder must still have access — a token
+    does not outlive its subscription, but it also dies with an owner's transfer. Each
+    successful open is counted as an access."""
+    with transaction.atomic():
+        item = _get_nft(nft_id)
+        now = timezone.now()
+        reader = tokens.verify(token, item.pk, now)
+        if selectors.access_for(item, reader, now) is None:
+            raise errors.DataAccessRequired("The access behind this token has ended.")
+        DataAccess.objects.create(nft=item, kind=AccessKind.READINGS, accessor=reader)
+        return item
+
+
+def publish_readings(wallet: Wallet, *, nft_id: int, readings: list[dict]) -> int:
+    """Store the owner's readings (1..1000 of `{ts, value, extra}`, validated by the
+    params serializer). Only the owner may publish (403 forbidden)."""
+    with transaction.atomic():
+        item = _get_nft(nft_id)
+        if item.owner_id != wallet.pk:
+            raise errors.Forbidden("Only the owner may publish readings.")
+        Reading.objects.bulk_create(
+            Reading(nft=item, ts=r["ts"], value=r["value"], extra=r["extra"]) for r in readings
+        )
+        return len(readings)
+
+
+def expire_subscriptions() -> int:
+    """Mark every subscription whose period has ended as expired and tell its subscriber
+    (`subscription.expired` on /ws/events/). Idempotent: only active rows are taken, and
+    rows another sweep (or a purchase) holds are skipped rather than waited for."""
+    expired = 0
+    while True:
+        with transaction.atomic():
+            due = list(
+                Subscription.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("nft", "subscriber")
+                .filter(status=SubscriptionStatus.ACTIVE, expires_at__lte=timezone.now())
+                .order_by("expires_at")[:SWEEP_BATCH]
+            )
+            for subscription in due:
+                subscription.status = SubscriptionStatus.EXPIRED
+                subscription.save(update_fields=["status", "updated_at"])
+                publish(
+                    [user_group(subscription.subscriber.public_key)],
+                    "subscription.expired",
+                    {
+                        "nft_id": subscription.nft_id,
+                        "name": subscription.nft.name,
+                        "expired_at": subscription.expires_at.isoformat(),
+                    },
+                )
+        expired += len(due)
+        if len(due) < SWEEP_BATCH:
+            return expired
+
+
+# --- Hooks for the job queue ------------------------------------------------------------
+
+
+def check_job_data_access(owner_public_key: str, nft_id: int) -> None:
+    """A job may name a Data NFT only if its owner may read it: 404 not_found for an
+    unknown NFT, 403 data_access_required without an active subscription or ownership."""
+    item = _get_nft(nft_id)
+    if selectors.access_for(item, owner_public_key, timezone.now()) is None:
+        raise errors.DataAccessRequired(
+            "Subscribe to this Data NFT before submitting a job that uses it."
+        )
+
+
+def record_job_usage(job) -> None:
+    """When a job that named a Data NFT settles, log one `job` access for that NFT (once
+    per job: the unique job_id makes a repeat a no-op). Runs in the settling transaction.
+    Reads only `job.id`, `job.data_nft_id` and the owner's public key."""
+    nft_id = getattr(job, "data_nft_id", None)
+    if nft_id is None:
+        return
+    owner = job.owner
+    accessor = getattr(owner, "public_key", owner)
+    with transaction.atomic():
+        if DataNFT.objects.filter(pk=nft_id).exists():
+            DataAccess.objects.get_or_create(
+                job_id=job.id,
+                defaults={"nft_id": nft_id, "kind": AccessKind.JOB, "accessor": accessor},
+            )

@@ -1,0 +1,73 @@
+"""Concurrent purchases on PostgreSQL: extensions never lose hours, and money that pays
+for one purchase cannot pay for two."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connections
+
+from ledger.errors import InsufficientFunds
+from marketplace.datanft import services
+from marketplace.datanft.models import Purchase, Subscription
+from marketplace.wallets.models import Wallet
+from tests.conftest import DOT, balance
+from tests.datanft.conftest import PRICE
+
+
+def run_concurrently(count: int, work) -> list[str]:
+    barrier = threading.Barrier(count)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait()
+            work(i)
+            result = "ok"
+        except InsufficientFunds:
+            result = "insufficient"
+        finally:
+            connections.close_all()
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_eight_concurrent_extensions_add_up_to_every_hour_bought(nft, alice, fund):
+    fund(alice, 10 * DOT)
+    wallet = Wallet.objects.get_or_create(public_key=alice.public_key)[0]
+
+    def buy(i: int) -> None:
+        services.purchase_subscription(
+            wallet, nft_id=nft["id"], hours=i + 1, idempotency_key=f"concurrent:{i}"
+        )
+
+    assert run_concurrently(8, buy) == ["ok"] * 8
+    subscription = Subscription.objects.get()
+    first = Purchase.objects.order_by("starts_at").first()
+    assert subscription.expires_at == first.starts_at + timedelta(hours=sum(range(1, 9)))
+    assert balance(alice) == 10 * DOT - 36 * PRICE
+
+
+@pytest.mark.django_db(transaction=True)
+def test_money_for_one_purchase_buys_exactly_one(nft, alice, fund):
+    fund(alice, 10 * PRICE)
+    wallet = Wallet.objects.get_or_create(public_key=alice.public_key)[0]
+
+    def buy(i: int) -> None:
+        services.purchase_subscription(
+            wallet, nft_id=nft["id"], hours=10, idempotency_key=f"race:{i}"
+        )
+
+    outcomes = run_concurrently(6, buy)
+    assert sorted(outcomes) == ["insufficient"] * 5 + ["ok"]
+    assert balance(alice) == 0
+    assert Purchase.objects.count() == 1
