@@ -287,6 +287,10 @@ LOGGING = {
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "marketplace.core.tasks.heartbeat", "schedule": PM_HEARTBEAT_SECONDS},
     "trim-outbox": {"task": "marketplace.core.tasks.trim_outbox", "schedule": 3600},
+    "settle-batches": {
+        "task": "marketplace.intents.tasks.settle_due_batches",
+        "schedule": PM_BATCH_INTERVAL_SECONDS,
+    },
     "expire-subscriptions": {
         "task": "marketplace.datanft.tasks.expire_subscriptions",
         "schedule": PM_SWEEP_INTERVAL_SECONDS,

@@ -29,6 +29,16 @@ class EnvelopeSerializer(serializers.Serializer):
     signature = serializers.RegexField(r"^0x[0-9a-fA-F]{128}$", help_text="0x + 64-byte hex")
 
 
+def run_signed_action(action_name: str, request, url_kwargs: dict) -> Response:
+    result = services.execute_signed_action(
+        action_name, request.data, url_kwargs, request=request._request
+    )
+    response = Response(result.body, status=result.status)
+    if result.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
 class SignedActionView(APIView):
     """POST a signed action. Authentication is the signature itself (no session, so
     no CSRF token either: a forged request cannot carry the user's signature)."""
@@ -37,13 +47,24 @@ class SignedActionView(APIView):
     action_name = ""
 
     def post(self, request, **url_kwargs):
-        result = services.execute_signed_action(
-            self.action_name, request.data, url_kwargs, request=request._request
-        )
-        response = Response(result.body, status=result.status)
-        if result.replayed:
-            response["Idempotent-Replayed"] = "true"
-        return response
+        return run_signed_action(self.action_name, request, url_kwargs)
+
+
+class SignedPostMixin:
+    """For a path whose GET is a read and whose POST is the signed action
+    `signed_action` (e.g. GET /api/jobs lists, POST /api/jobs is `submit_job`): the
+    POST is authenticated by its signature alone, the GET as usual."""
+
+    signed_action = ""
+
+    def get_authenticators(self):
+        request = getattr(self, "request", None)  # None while the schema is generated
+        if request is not None and request.method == "POST":
+            return []
+        return super().get_authenticators()
+
+    def post(self, request, **url_kwargs):
+        return run_signed_action(self.signed_action, request, url_kwargs)
 
 
 def _describe(params: type[serializers.Serializer]) -> str:
@@ -56,21 +77,25 @@ def _describe(params: type[serializers.Serializer]) -> str:
     return f"`params`: {listed}"
 
 
-def signed_action_view(name: str):
-    """The view class for the signed action `name`, documented in the OpenAPI schema."""
+def signed_schema(name: str):
+    """The OpenAPI description of the signed action `name` (for `extend_schema_view`)."""
     spec = REGISTRY[name]
     response = spec.response or inline_serializer(
         f"{name}_result", {"action_id": serializers.IntegerField()}
     )
-    schema = extend_schema(
+    return extend_schema(
         operation_id=name,
         summary=f"Signed action `{name}`",
         description=_describe(spec.params),
         request=EnvelopeSerializer,
         responses={spec.status: response, **ERROR_RESPONSES},
     )
+
+
+def signed_action_view(name: str):
+    """The view for a path that only takes the signed action `name`."""
     view = type(f"{name.title().replace('_', '')}View", (SignedActionView,), {"action_name": name})
-    return extend_schema_view(post=schema)(view).as_view()
+    return extend_schema_view(post=signed_schema(name))(view).as_view()
 
 
 class LogoutView(APIView):

@@ -1,0 +1,19 @@
+"""Intent events: `intent.status` to the submitter, `batch.settled` to everyone. Both go
+through the outbox of the current transaction and are pushed after it commits."""
+
+from marketplace.core.events import PUBLIC, publish, user_group
+
+from .serializers import BatchSerializer, IntentSerializer
+
+
+def notify_intent(intent, public_key: str) -> None:
+    publish([user_group(public_key)], "intent.status", IntentSerializer(intent).data)
+
+
+def notify_batch_settled(batch, pairs, intents) -> None:
+    data = BatchSerializer(batch, context={"pairs": pairs}).data
+    data["intents"] = {
+        status: sum(1 for i in intents if i.status == status)
+        for status in ("executed", "dropped", "invalid")
+    }
+    publish([PUBLIC], "batch.settled", data)

@@ -1,0 +1,145 @@
+"""Reads of intents, batches and pools, and the public re-derivation of a settled batch."""
+
+from django.db.models import Count, Q, QuerySet, Sum
+from nacl.exceptions import CryptoError
+from nacl.public import PrivateKey
+
+from ledger import selectors as ledger_selectors
+from marketplace.core import errors
+
+from .clearing import ClearingInvariantError
+from .clearing import Pool as ClearingPool
+from .models import Batch, BatchPair, BatchStatus, Intent, IntentStatus, Pool
+from .sealing import SealedRow, derive
+
+
+def pool_for(token_x: str, token_y: str) -> Pool | None:
+    token_a, token_b = sorted((token_x, token_y))
+    return Pool.objects.filter(token_a=token_a, token_b=token_b).first()
+
+
+def pool_reserves(pool: Pool) -> tuple[int, int]:
+    """The pool's reserves: the balances of its two ledger accounts."""
+    code = f"pool:{pool.code}"
+    return (
+        ledger_selectors.account_balance(pool.token_a, code),
+        ledger_selectors.account_balance(pool.token_b, code),
+    )
+
+
+def pools() -> list[dict]:
+    return [
+        {
+            "token_a": pool.token_a,
+            "token_b": pool.token_b,
+            "reserve_a": reserve_a,
+            "reserve_b": reserve_b,
+            "fee_bps": pool.fee_bps,
+        }
+        for pool in Pool.objects.all()
+        for reserve_a, reserve_b in [pool_reserves(pool)]
+    ]
+
+
+def batches() -> QuerySet[Batch]:
+    return Batch.objects.prefetch_related("pairs").order_by("-opens_at", "-id")
+
+
+def batch(batch_id: int) -> Batch:
+    found = batches().filter(pk=batch_id).first()
+    if found is None:
+        raise errors.NotFound(f"Batch {batch_id} does not exist.")
+    return found
+
+
+def intent_for(intent_id: int, viewer) -> Intent:
+    """An intent as `viewer` (a Wallet or None) may see it: its owner always; anyone
+    once the batch settled it (the published epoch key opens it anyway). A cancelled
+    intent stays private."""
+    intent = Intent.objects.select_related("wallet").filter(pk=intent_id).first()
+    if intent is None:
+        raise errors.NotFound(f"Intent {intent_id} does not exist.")
+    public = intent.status not in (IntentStatus.SEALED, IntentStatus.CANCELLED)
+    if not public and (viewer is None or viewer.pk != intent.wallet_id):
+        raise errors.NotFound(f"Intent {intent_id} does not exist.")
+    return intent
+
+
+def batch_stats() -> dict:
+    counts = Intent.objects.aggregate(
+        executed=Count("id", filter=Q(status=IntentStatus.EXECUTED)),
+        dropped=Count("id", filter=Q(status=IntentStatus.DROPPED)),
+    )
+    volume = (
+        Intent.objects.filter(status=IntentStatus.EXECUTED)
+        .values("token_in")
+        .annotate(total=Sum("amount_in"))
+        .order_by("token_in")
+    )
+    return {
+        "batches": Batch.objects.filter(status=BatchStatus.SETTLED).count(),
+        "intents_executed": counts["executed"],
+        "intents_dropped": counts["dropped"],
+        "volume": {row["token_in"]: str(int(row["total"])) for row in volume},
+    }
+
+
+# --- Verification -----------------------------------------------------------------------
+
+
+def verify_batch(batch_id: int) -> list[str]:
+    """Re-derive a settled batch from public data only — the published epoch key, the
+    stored sealed intents and the recorded pool reserves before the batch — and list
+    every difference from what was recorded. An empty list means it matches."""
+    found = Batch.objects.filter(pk=batch_id).first()
+    if found is None:
+        raise errors.NotFound(f"Batch {batch_id} does not exist.")
+    if found.status != BatchStatus.SETTLED or not found.secret_key:
+        return [f"batch {batch_id} is not settled: its key is not published yet"]
+    try:
+        private_key = PrivateKey(bytes.fromhex(found.secret_key))
+    except (ValueError, CryptoError):
+        return [f"batch {batch_id}: the published secret key is malformed"]
+    problems = []
+    if bytes(private_key.public_key).hex() != found.public_key:
+        problems.append("the published secret key does not belong to the epoch's public key")
+
+    recorded_pairs = {(p.token_a, p.token_b): p for p in BatchPair.objects.filter(batch=found)}
+    intents = list(found.intents.exclude(status=IntentStatus.CANCELLED).order_by("id"))
+    try:
+        outcomes, result = derive(
+            [SealedRow.of(i) for i in intents],
+            [
+                ClearingPool(a, b, p.reserve_a_before, p.reserve_b_before, p.fee_bps)
+                for (a, b), p in recorded_pairs.items()
+            ],
+            private_key,
+        )
+    except (ValueError, ClearingInvariantError) as exc:
+        return [*problems, f"the recorded inputs do not clear: {exc}"]
+
+    for intent in intents:
+        outcome = outcomes[intent.pk]
+        for name in ("status", "reason", "amount_in", "min_output", "amount_out"):
+            recorded, derived = getattr(intent, name), getattr(outcome, name)
+            if recorded != derived:
+                problems.append(
+                    f"intent {intent.pk}: {name} recorded {recorded}, re-derived {derived}"
+                )
+
+    derived_pairs = {(p.token_in, p.token_out): p for p in result.pairs}
+    for key in sorted(recorded_pairs.keys() | derived_pairs.keys()):
+        name = "/".join(key)
+        if key not in derived_pairs:
+            problems.append(f"pair {name}: recorded, but no intent of it clears")
+            continue
+        if key not in recorded_pairs:
+            problems.append(f"pair {name}: clears, but no result was recorded")
+            continue
+        row = recorded_pairs[key]
+        for field, value in BatchPair.result_fields(derived_pairs[key]).items():
+            if getattr(row, field) != value:
+                problems.append(
+                    f"pair {name}: {field} recorded {getattr(row, field)}, re-derived {value}"
+                )
+    return problems

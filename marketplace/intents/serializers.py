@@ -1,0 +1,125 @@
+"""Output shapes of intents, batches and pools (API.md), shared by the API and events."""
+
+from rest_framework import serializers
+
+from marketplace.core.identity import address_of
+from marketplace.core.rest import AmountField
+
+
+def _amounts(**amounts: int) -> dict[str, str]:
+    return {asset: str(amount) for asset, amount in amounts.items()}
+
+
+class IntentSerializer(serializers.Serializer):
+    """Amounts are null until the batch settles (nobody, the server included, knows
+    them before) and stay null for a cancelled intent."""
+
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    reason = serializers.CharField()
+    batch_id = serializers.IntegerField()
+    owner = serializers.SerializerMethodField()
+    token_in = serializers.CharField()
+    token_out = serializers.CharField()
+    lock_amount = AmountField()
+    amount_in = AmountField(allow_zero=True, allow_null=True)
+    min_output = AmountField(allow_zero=True, allow_null=True)
+    amount_out = AmountField(allow_zero=True, allow_null=True)
+    sealed_intent = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+
+    def get_owner(self, intent) -> str:
+        return address_of(intent.wallet.public_key)
+
+
+class PairSerializer(serializers.Serializer):
+    """One pair of a settled batch; `token_in < token_out`, the price is token_out per
+    token_in (the other direction traded at its inverse). Volumes are per asset:
+    what the intents paid in and received; the pool leg is the one net trade."""
+
+    token_in = serializers.CharField(source="token_a")
+    token_out = serializers.CharField(source="token_b")
+    clearing_price = serializers.CharField(help_text='exact "num/den" in smallest units')
+    price = serializers.CharField(
+        source="price_display", help_text="token_out per whole token_in, truncated"
+    )
+    fee_bps = serializers.IntegerField()
+    executed = serializers.IntegerField()
+    dropped = serializers.IntegerField()
+    volume_in = serializers.SerializerMethodField()
+    volume_out = serializers.SerializerMethodField()
+    pool_leg = serializers.SerializerMethodField()
+    reserves_before = serializers.SerializerMethodField()
+    reserves_after = serializers.SerializerMethodField()
+
+    def get_volume_in(self, p) -> dict[str, str]:
+        return _amounts(**{p.token_a: p.volume_in_a, p.token_b: p.volume_in_b})
+
+    def get_volume_out(self, p) -> dict[str, str]:
+        return _amounts(**{p.token_a: p.volume_out_a, p.token_b: p.volume_out_b})
+
+    def get_pool_leg(self, p) -> dict[str, str] | None:
+        if not p.leg_token_in:
+            return None
+        token_out = p.token_b if p.leg_token_in == p.token_a else p.token_a
+        return {
+            "token_in": p.leg_token_in,
+            "token_out": token_out,
+            "amount_in": str(p.leg_amount_in),
+            "amount_out": str(p.leg_amount_out),
+        }
+
+    def get_reserves_before(self, p) -> dict[str, str]:
+        return _amounts(**{p.token_a: p.reserve_a_before, p.token_b: p.reserve_b_before})
+
+    def get_reserves_after(self, p) -> dict[str, str]:
+        return _amounts(**{p.token_a: p.reserve_a_after, p.token_b: p.reserve_b_after})
+
+
+class BatchSerializer(serializers.Serializer):
+    """`secret_key` (hex X25519) is null until the batch settles; with it anyone can
+    open the batch's sealed intents and re-run it (`manage.py verify_batch <id>`)."""
+
+    id = serializers.IntegerField()
+    status = serializers.CharField(source="display_status")
+    opens_at = serializers.DateTimeField()
+    closes_at = serializers.DateTimeField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+    public_key = serializers.CharField()
+    secret_key = serializers.SerializerMethodField()
+    pairs = serializers.SerializerMethodField()
+    verify = serializers.SerializerMethodField()
+
+    def get_secret_key(self, batch) -> str | None:
+        return batch.secret_key or None
+
+    def get_pairs(self, batch) -> list[dict]:
+        pairs = self.context.get("pairs")
+        if pairs is None:
+            pairs = batch.pairs.all()
+        return PairSerializer(pairs, many=True).data
+
+    def get_verify(self, batch) -> str | None:
+        return f"manage.py verify_batch {batch.pk}" if batch.secret_key else None
+
+
+class EpochSerializer(serializers.Serializer):
+    batch_id = serializers.IntegerField(source="pk")
+    public_key = serializers.CharField()
+    closes_at = serializers.DateTimeField()
+
+
+class PoolSerializer(serializers.Serializer):
+    token_a = serializers.CharField()
+    token_b = serializers.CharField()
+    reserve_a = AmountField(allow_zero=True)
+    reserve_b = AmountField(allow_zero=True)
+    fee_bps = serializers.IntegerField()
+
+
+class StatsSerializer(serializers.Serializer):
+    batches = serializers.IntegerField()
+    intents_executed = serializers.IntegerField()
+    intents_dropped = serializers.IntegerField()
+    volume = serializers.DictField(child=serializers.CharField())
