@@ -30,20 +30,43 @@ def publish(groups: list[str], type: str, data: dict) -> None:
     """Record an event in the outbox of the current transaction; deliver after commit."""
     event = OutboxEvent.objects.create(groups=groups, type=type, data=data)
     if settings.PM_EVENTS_DIRECT:
-        transaction.on_commit(lambda: deliver(event))
+        _transaction_batch().append(event.pk)
 
 
-def deliver(event: OutboxEvent) -> None:
-    """Push one event to its groups. A lost push is not lost state: clients catch up
+class _Batch(list):
+    """The events of one transaction, pushed together after it commits."""
+
+    def flush(self) -> None:
+        # Events published inside a savepoint that rolled back are in the list but not
+        # in the database: deliver only what was committed.
+        deliver(list(OutboxEvent.objects.filter(pk__in=self).order_by("pk")))
+
+
+def _transaction_batch() -> _Batch:
+    connection = transaction.get_connection()
+    batch = getattr(connection, "_pm_event_batch", None)
+    # A batch belongs to the transaction whose on-commit list still holds its flush;
+    # after a commit or a rollback that list is gone and a new batch starts.
+    if batch is None or not any(func == batch.flush for _, func, _ in connection.run_on_commit):
+        batch = connection._pm_event_batch = _Batch()
+        transaction.on_commit(batch.flush)
+    return batch
+
+
+def deliver(events: list[OutboxEvent]) -> None:
+    """Push events to their groups. A lost push is not lost state: clients catch up
     from the outbox when they reconnect."""
+    if not events:
+        return
     try:
-        async_to_sync(send_event)(event)
+        async_to_sync(send_events)(events)
     except Exception:  # a blinking Redis must not fail the request that committed
-        log.warning("push of event %s failed; clients will catch up", event.pk, exc_info=True)
+        log.warning("push of %d event(s) failed; clients will catch up", len(events), exc_info=True)
 
 
-async def send_event(event: OutboxEvent) -> None:
+async def send_events(events: list[OutboxEvent]) -> None:
     layer = get_channel_layer()
-    message = {"type": "event.forward", "event": event.as_message()}
-    for group in event.groups:
-        await layer.group_send(group, message)
+    for event in events:
+        message = {"type": "event.forward", "event": event.as_message()}
+        for group in event.groups:
+            await layer.group_send(group, message)

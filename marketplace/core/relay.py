@@ -11,7 +11,7 @@ import logging
 from channels.db import database_sync_to_async
 from django.conf import settings
 
-from .events import send_event
+from .events import send_events
 from .models import OutboxEvent
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ async def _relay_forever() -> None:
     while True:
         try:
             for event in await _events_after(last_id):
-                await send_event(event)
+                await send_events([event])
                 last_id = event.pk
         except Exception:
             log.exception("outbox relay failed; retrying")
