@@ -58,3 +58,33 @@ def test_an_event_of_a_rolled_back_transaction_is_never_sent(alice):
         publish([user_group(alice.public_key)], "balance", {})
         raise RuntimeError("the change failed")
     assert not OutboxEvent.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_events_of_a_rolled_back_savepoint_are_not_pushed_but_their_siblings_are(
+    token, alice
+):
+    from asgiref.sync import sync_to_async
+    from django.db import transaction
+
+    from marketplace.core.events import publish, user_group
+
+    group = [user_group(alice.public_key)]
+
+    def change():
+        with transaction.atomic():
+            publish(group, "first", {})
+            try:
+                with transaction.atomic():
+                    publish(group, "undone", {})
+                    raise RuntimeError("the inner step failed")
+            except RuntimeError:
+                pass
+            publish(group, "second", {})
+
+    communicator = await connect(token)
+    await sync_to_async(change)()
+    received = [(await communicator.receive_json_from(timeout=5))["type"] for _ in range(2)]
+    assert received == ["first", "second"]
+    assert await communicator.receive_nothing(timeout=0.5)
+    await communicator.disconnect()
