@@ -220,6 +220,21 @@ PM_MIN_DEADLINE_SECONDS = env_int("PM_MIN_DEADLINE_SECONDS", 300)
 PM_UNBOND_SECONDS = env_int("PM_UNBOND_SECONDS", 7 * 24 * 3600)
 PM_HEARTBEAT_SECONDS = env_int("PM_HEARTBEAT_SECONDS", 15)
 
+# Rate limits (DRF throttle syntax: N/second|minute|hour|day).
+PM_RATE_IP = env_str("PM_RATE_IP", "1200/minute")
+PM_RATE_ADDRESS = env_str("PM_RATE_ADDRESS", "300/minute")
+PM_RATE_ACTIONS = {
+    "login": env_str("PM_RATE_LOGIN", "30/minute"),
+    "faucet": env_str("PM_RATE_FAUCET", "60/minute"),
+}
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 
 def _min_budgets() -> dict[str, int]:
     """PM_MIN_BUDGET_<ASSET> in the asset's smallest unit, for every asset named."""
@@ -242,6 +257,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "marketplace.core.rest.Pagination",
+    "DEFAULT_THROTTLE_CLASSES": ["marketplace.core.throttles.IpThrottle"],
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "marketplace.core.rest.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

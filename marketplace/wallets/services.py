@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger
-from marketplace.core import errors
+from marketplace.core import errors, throttles
 from marketplace.core.actions import REGISTRY, ActionContext
 from marketplace.core.events import publish, user_group
 
@@ -32,7 +32,8 @@ def execute_signed_action(
 ) -> ActionResult:
     """Verify a signed-action envelope and run it exactly once.
 
-    Order matters: shape (400) → signature (401) → domain (401) → replay check (an
+    Order matters: shape (400) → signature (401) → rate limit (429, counted per
+    verified wallet) → domain (401) → replay check (an
     identical payload returns the first answer, another payload with the same nonce
     is 409) → freshness (401) → URL ids (400) → params (400) → the service, inside one
     transaction together with the audit record. A nonce is consumed only when the
@@ -44,6 +45,7 @@ def execute_signed_action(
             f"This endpoint takes the action {action!r}.", {"action": "mismatch"}
         )
     crypto_type = verify(envelope)
+    throttles.check_signed_action(envelope.public_key, action)
     if envelope.domain != settings.PM_DOMAIN:
         raise errors.WrongDomain()
     previous = _previous(envelope)

@@ -1,0 +1,54 @@
+"""Rate limits answer 429 rate_limited and change nothing; a wallet's allowance is
+counted only for verified signatures."""
+
+import pytest
+from django.test import override_settings
+
+from marketplace.wallets.models import SignedAction
+from tests.conftest import balance
+
+pytestmark = pytest.mark.django_db
+
+FAUCET = "/api/faucet"
+ONE = {"asset": "DOT", "amount": "1"}
+
+
+def code(response):
+    return response.json()["error"]["code"]
+
+
+@override_settings(PM_RATE_ADDRESS="3/minute")
+def test_a_wallet_over_its_limit_is_rate_limited_and_nothing_happens(actions, mallory):
+    for _ in range(3):
+        assert actions.post(FAUCET, mallory, "faucet", ONE).status_code == 200
+    response = actions.post(FAUCET, mallory, "faucet", ONE)
+    assert (response.status_code, code(response)) == (429, "rate_limited")
+    assert balance(mallory) == 3
+    assert SignedAction.objects.count() == 3
+
+
+@override_settings(PM_RATE_ADDRESS="2/minute")
+def test_forged_signatures_do_not_use_up_the_victims_allowance(actions, carol, mallory):
+    for _ in range(5):
+        payload = carol.payload("faucet", ONE)
+        forged = {"payload": payload, "signature": mallory.sign(payload)}
+        assert actions.client.post(FAUCET, forged, format="json").status_code == 401
+    assert actions.post(FAUCET, carol, "faucet", ONE).status_code == 200
+
+
+@override_settings(PM_RATE_ACTIONS={"login": "1/minute"})
+def test_sign_in_has_its_own_tighter_limit(actions, erin_ed25519):
+    assert actions.post("/api/auth/login", erin_ed25519, "login", {}).status_code == 200
+    response = actions.post("/api/auth/login", erin_ed25519, "login", {})
+    assert (response.status_code, code(response)) == (429, "rate_limited")
+
+
+@override_settings(PM_RATE_IP="2/minute")
+def test_one_client_address_over_its_limit_is_rate_limited(api):
+    headers = {"REMOTE_ADDR": "198.51.100.7"}
+    assert api.get("/api/config", **headers).status_code == 200
+    assert api.get("/api/config", **headers).status_code == 200
+    response = api.get("/api/config", **headers)
+    assert (response.status_code, code(response)) == (429, "rate_limited")
+    assert int(response["Retry-After"]) >= 1
+    assert api.get("/api/config", REMOTE_ADDR="198.51.100.8").status_code == 200
