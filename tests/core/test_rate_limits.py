@@ -9,6 +9,12 @@ from tests.conftest import balance
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _fresh_counters(settings):
+    """Each test counts from zero (a private in-process cache, not the shared Redis)."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 FAUCET = "/api/faucet"
 ONE = {"asset": "DOT", "amount": "1"}
 
