@@ -1,43 +1,23 @@
 """Concurrent purchases on PostgreSQL: extensions never lose hours, and money that pays
 for one purchase cannot pay for two."""
 
-import threading
 from datetime import timedelta
+from functools import partial
 
 import pytest
-from django.db import connections
 
 from ledger.errors import InsufficientFunds
 from marketplace.datanft import services
 from marketplace.datanft.models import Purchase, Subscription
 from marketplace.wallets.models import Wallet
+from tests.concurrency import run_at_once
 from tests.conftest import DOT, balance
 from tests.datanft.conftest import PRICE
 
 
 def run_concurrently(count: int, work) -> list[str]:
-    barrier = threading.Barrier(count)
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            work(i)
-            result = "ok"
-        except InsufficientFunds:
-            result = "insufficient"
-        finally:
-            connections.close_all()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
+    results = run_at_once(*(partial(work, i) for i in range(count)), catch=(InsufficientFunds,))
+    return ["insufficient" if isinstance(r, InsufficientFunds) else "ok" for r in results]
 
 
 @pytest.mark.django_db(transaction=True)

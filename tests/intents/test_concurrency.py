@@ -1,41 +1,27 @@
 """Settlement races on PostgreSQL: two workers (or beat plus an admin click) settling the
 same batch, and a cancel racing the settlement, never move money twice."""
 
-import threading
 from functools import partial
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from marketplace.core.errors import ApiError
 from marketplace.intents import services
 from marketplace.intents.models import Intent
 from marketplace.wallets.models import Wallet
+from tests.concurrency import run_at_once
 from tests.conftest import DOT, USDT, balance
 from tests.intents.support import pool_balances
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def race(*jobs) -> list:
-    barrier = threading.Barrier(len(jobs))
-    results: list = [None] * len(jobs)
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = jobs[i]()
-        except ApiError as exc:
-            results[i] = exc.code
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(jobs))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
+def race(*calls) -> list:
+    """Each call's result, or the API error code it raised."""
+    return [
+        r.code if isinstance(r, ApiError) else r for r in run_at_once(*calls, catch=(ApiError,))
+    ]
 
 
 @pytest.fixture

@@ -1,41 +1,23 @@
 """Concurrent spends of the same funds on PostgreSQL: exactly the affordable number
 succeed and no balance ever goes negative."""
 
-import threading
+from functools import partial
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 
 from ledger import selectors
 from ledger import services as ledger
 from ledger.errors import InsufficientFunds
+from tests.concurrency import run_at_once
 
 ALICE = "a1" * 32
 
 
-def spend_concurrently(threads: int, work) -> list[str]:
-    barrier = threading.Barrier(threads)
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            work(i)
-            result = "ok"
-        except InsufficientFunds:
-            result = "insufficient"
-        finally:
-            connections.close_all()
-        with lock:
-            outcomes.append(result)
-
-    workers = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-    return outcomes
+def race(work, count: int) -> list[str]:
+    """`work(i)` for i in range(count), all at once: "ok" or "insufficient" each."""
+    results = run_at_once(*(partial(work, i) for i in range(count)), catch=(InsufficientFunds,))
+    return ["insufficient" if isinstance(r, InsufficientFunds) else "ok" for r in results]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -53,9 +35,9 @@ def test_twenty_threads_spending_one_balance_succeed_exactly_balance_over_amount
                 kind="test",
             )
 
-    outcomes = spend_concurrently(20, spend)
-    assert outcomes.count("ok") == 1000 // 150
-    assert outcomes.count("insufficient") == 20 - 1000 // 150
+    results = race(spend, 20)
+    assert results.count("ok") == 1000 // 150
+    assert results.count("insufficient") == 20 - 1000 // 150
     assert selectors.available_balance(ALICE, "DOT") == 1000 - 150 * (1000 // 150)
 
 
@@ -76,7 +58,7 @@ def test_crossing_transfers_between_two_accounts_do_not_deadlock():
                 kind="test",
             )
 
-    outcomes = spend_concurrently(20, cross)
-    assert outcomes == ["ok"] * 20
+    results = race(cross, 20)
+    assert results == ["ok"] * 20
     assert selectors.available_balance(ALICE, "DOT") == 1000
     assert selectors.available_balance(bob, "DOT") == 1000
