@@ -218,6 +218,7 @@ PM_BID_WINDOW_SECONDS = env_int("PM_BID_WINDOW_SECONDS", 60)
 PM_SWEEP_INTERVAL_SECONDS = env_int("PM_SWEEP_INTERVAL_SECONDS", 10)
 PM_MIN_DEADLINE_SECONDS = env_int("PM_MIN_DEADLINE_SECONDS", 300)
 PM_UNBOND_SECONDS = env_int("PM_UNBOND_SECONDS", 7 * 24 * 3600)
+PM_SLASH_BPS = env_int("PM_SLASH_BPS", 1000)  # share of stake slashed per expired job
 PM_HEARTBEAT_SECONDS = env_int("PM_HEARTBEAT_SECONDS", 15)
 
 # Rate limits (DRF throttle syntax: N/second|minute|hour|day).
@@ -272,6 +273,10 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI from the installed sidecar package: no CDN, and CSP-friendly (split view).
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "JobStatusEnum": "marketplace.jobs.models.JobStatus",
+        "BidStatusEnum": "marketplace.jobs.models.BidStatus",
+    },
 }
 
 # --- Static files, i18n, sessions -------------------------------------------------------------
@@ -306,6 +311,22 @@ CELERY_BEAT_SCHEDULE = {
     "settle-batches": {
         "task": "marketplace.intents.tasks.settle_due_batches",
         "schedule": PM_BATCH_INTERVAL_SECONDS,
+    },
+    "sweep-bid-windows": {
+        "task": "marketplace.jobs.tasks.sweep_bid_windows",
+        "schedule": PM_SWEEP_INTERVAL_SECONDS,
+    },
+    "sweep-reviews": {
+        "task": "marketplace.jobs.tasks.sweep_reviews",
+        "schedule": PM_SWEEP_INTERVAL_SECONDS,
+    },
+    "sweep-deadlines": {
+        "task": "marketplace.jobs.tasks.sweep_deadlines",
+        "schedule": PM_SWEEP_INTERVAL_SECONDS,
+    },
+    "sweep-unbondings": {
+        "task": "marketplace.providers.tasks.sweep_unbondings",
+        "schedule": PM_SWEEP_INTERVAL_SECONDS,
     },
     "expire-subscriptions": {
         "task": "marketplace.datanft.tasks.expire_subscriptions",

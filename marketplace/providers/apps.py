@@ -5,3 +5,6 @@ class ProvidersConfig(AppConfig):
     name = "marketplace.providers"
     label = "providers"
     verbose_name = "Compute Provider Registry"
+
+    def ready(self):
+        from . import actions, hooks  # noqa: F401  (register the signed actions and hooks)

@@ -1,0 +1,128 @@
+"""Signed actions of the job queue: submit_job, submit_bid, assign_provider,
+mark_in_progress, submit_result, accept_result, dispute_job, cancel_job."""
+
+import hashlib
+import json
+
+from rest_framework import serializers
+
+from marketplace.core.actions import signed_action
+from marketplace.core.rest import AmountField
+from marketplace.providers.models import Capability
+from marketplace.wallets.actions import AssetField
+
+from . import selectors, services
+from .serializers import BidSerializer, JobSerializer
+
+MAX_RESULT_BYTES = 256 * 1024
+
+
+class JobResult(JobSerializer):
+    action_id = serializers.IntegerField()
+
+    class Meta(JobSerializer.Meta):
+        fields = [*JobSerializer.Meta.fields, "action_id"]
+
+
+def _job_as_seen_by(wallet, job) -> dict:
+    return JobSerializer(selectors.job(job.pk), context={"viewer": wallet.public_key}).data
+
+
+class SubmitJobParams(serializers.Serializer):
+    model_ref = serializers.CharField(max_length=512)
+    data_ref = serializers.CharField(max_length=512, allow_blank=True)
+    data_nft_id = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    compute_type = serializers.ChoiceField(choices=Capability.choices)
+    asset = AssetField()
+    budget = AmountField()
+    deadline = serializers.DateTimeField()
+    privacy_required = serializers.BooleanField()
+    auto_assign = serializers.BooleanField(default=False)
+
+
+@signed_action("submit_job", params=SubmitJobParams, status=201, response=JobResult)
+def submit_job(wallet, params, ctx):
+    job = services.submit_job(wallet, idempotency_key=ctx.idempotency_key, **params)
+    return _job_as_seen_by(wallet, job)
+
+
+class JobIdParams(serializers.Serializer):
+    job_id = serializers.IntegerField(min_value=1)
+
+
+class BidParams(JobIdParams):
+    price = AmountField()
+    sla_seconds = serializers.IntegerField(min_value=1, max_value=365 * 24 * 3600)
+
+
+class BidResult(BidSerializer):
+    action_id = serializers.IntegerField()
+
+    class Meta(BidSerializer.Meta):
+        fields = [*BidSerializer.Meta.fields, "action_id"]
+
+
+@signed_action(
+    "submit_bid", params=BidParams, status=201, url_params=("job_id",), response=BidResult
+)
+def submit_bid(wallet, params, ctx):
+    return BidSerializer(services.submit_bid(wallet, **params)).data
+
+
+class AssignParams(JobIdParams):
+    bid_id = serializers.IntegerField(min_value=1)
+
+
+@signed_action("assign_provider", params=AssignParams, url_params=("job_id",), response=JobResult)
+def assign_provider(wallet, params, ctx):
+    return _job_as_seen_by(wallet, services.assign_provider(wallet, **params))
+
+
+@signed_action("mark_in_progress", params=JobIdParams, url_params=("job_id",), response=JobResult)
+def mark_in_progress(wallet, params, ctx):
+    return _job_as_seen_by(wallet, services.mark_in_progress(wallet, **params))
+
+
+class ResultParams(JobIdParams):
+    result_ref = serializers.CharField(max_length=512)
+    result_hash = serializers.RegexField(
+        r"^[0-9a-f]{64}$", error_messages={"invalid": "A sha256 digest: 64 lowercase hex chars."}
+    )
+    result_content = serializers.JSONField(required=False, allow_null=True)
+
+    def validate(self, data: dict) -> dict:
+        content = data.get("result_content")
+        if content is None:
+            return data
+        canonical = json.dumps(content, sort_keys=True, separators=(",", ":")).encode()
+        if len(canonical) > MAX_RESULT_BYTES:
+            raise serializers.ValidationError({"result_content": "larger than 256 KB"})
+        if hashlib.sha256(canonical).hexdigest() != data["result_hash"]:
+            raise serializers.ValidationError(
+                {"result_hash": "is not the sha256 of result_content's canonical JSON"}
+            )
+        return data
+
+
+@signed_action("submit_result", params=ResultParams, url_params=("job_id",), response=JobResult)
+def submit_result(wallet, params, ctx):
+    return _job_as_seen_by(wallet, services.submit_result(wallet, **params))
+
+
+@signed_action("accept_result", params=JobIdParams, url_params=("job_id",), response=JobResult)
+def accept_result(wallet, params, ctx):
+    return _job_as_seen_by(wallet, services.accept_result(wallet, **params))
+
+
+class DisputeParams(JobIdParams):
+    reason = serializers.CharField(max_length=500)
+
+
+@signed_action("dispute_job", params=DisputeParams, url_params=("job_id",), response=JobResult)
+def dispute_job(wallet, params, ctx):
+    return _job_as_seen_by(wallet, services.dispute_job(wallet, **params))
+
+
+@signed_action("cancel_job", params=JobIdParams, url_params=("job_id",), response=JobResult)
+def cancel_job(wallet, params, ctx):
+    return _job_as_seen_by(wallet, services.cancel_job(wallet, **params))
