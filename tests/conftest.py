@@ -11,12 +11,18 @@ from django.conf import settings
 from rest_framework.test import APIClient
 from substrateinterface import Keypair, KeypairType
 
-
 # The suite sends far more requests a minute from 127.0.0.1 and from //Alice than a
-# client ever should; the rate-limit tests set their own low limits. (Read by the
-# settings, which load after this file, and by the server processes tests start.)
+# client ever should; the rate-limit tests set their own low limits. These reach the
+# server processes tests start; `_generous_rate_limits` does the same in this one.
+UNLIMITED = "1000000/minute"
 for _name in ("PM_RATE_IP", "PM_RATE_ADDRESS", "PM_RATE_LOGIN", "PM_RATE_FAUCET"):
-    os.environ.setdefault(_name, "1000000/minute")
+    os.environ.setdefault(_name, UNLIMITED)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _generous_rate_limits():
+    settings.PM_RATE_IP = settings.PM_RATE_ADDRESS = UNLIMITED
+    settings.PM_RATE_ACTIONS = {"login": UNLIMITED, "faucet": UNLIMITED}
 
 
 class Signer:

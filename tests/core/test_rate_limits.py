@@ -1,6 +1,8 @@
 """Rate limits answer 429 rate_limited and change nothing; a wallet's allowance is
 counted only for verified signatures."""
 
+import uuid
+
 import pytest
 from django.test import override_settings
 
@@ -13,7 +15,14 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _fresh_counters(settings):
     """Each test counts from zero (a private in-process cache, not the shared Redis)."""
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            # locmem caches with one LOCATION share their data across the process
+            "LOCATION": f"rate-limit-test-{uuid.uuid4()}",
+        }
+    }
+
 
 FAUCET = "/api/faucet"
 ONE = {"asset": "DOT", "amount": "1"}

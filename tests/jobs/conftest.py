@@ -3,7 +3,6 @@ import pytest
 from tests.conftest import DOT
 from tests.jobs.market import (
     RESULT_HASH,
-    _fresh_rate_limits,  # noqa: F401  (autouse)
     ok,
     register,
     step,

@@ -3,8 +3,6 @@ the balances the lifecycle tests check (owner, provider, treasury, escrow)."""
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from ledger.selectors import account_balance, hold_balance
 from tests.conftest import DOT
 
@@ -94,15 +92,3 @@ def books(owner, provider, job_id: int) -> tuple[int, int, int, int]:
 
     assert violations() == []
     return balance(owner), balance(provider), treasury(), escrow(job_id)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits(settings):
-    """Each test counts requests from zero: a private in-process cache instead of the
-    shared Redis, whose counters would carry over from earlier tests of the same wallets."""
-    from django.core.cache import cache
-
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "jobs"}
-    }
-    cache.clear()  # locmem caches of one LOCATION are shared by the whole process
