@@ -1,7 +1,8 @@
-// Builds the two committed browser bundles:
+// Builds the committed browser bundles:
 //   static/js/wallet.js       the page's wallet + htmx bundle (frontend/src/wallet.js)
 //   static/js/fake-wallet.js  the keyring-backed test wallet (frontend/src/fake-wallet.js)
-// and copies Pico CSS's stylesheet to static/css/pico.min.css.
+//   static/js/charts.js       uPlot charts from json_script data (frontend/src/charts.js)
+// and copies Pico CSS's and uPlot's stylesheets to static/css/.
 // Usage: npm run build            (minified, what gets committed)
 //        npm run build -- --dev   (readable, with inline source maps, for debugging)
 import { build } from 'esbuild';
@@ -45,6 +46,7 @@ async function noWasmCrypto() {
 const bundles = [
   { entry: 'frontend/src/wallet.js', out: 'static/js/wallet.js', plugins: [await noWasmCrypto()] },
   { entry: 'frontend/src/fake-wallet.js', out: 'static/js/fake-wallet.js', plugins: [] },
+  { entry: 'frontend/src/charts.js', out: 'static/js/charts.js', plugins: [] },
 ];
 
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
@@ -68,6 +70,12 @@ for (const { entry, out, plugins } of bundles) {
   console.log(`${out}: ${kb(bytes.length)} (gzip ${kb(gzipSync(bytes).length)})`);
 }
 
-// Pico CSS is used as shipped: copy its minified stylesheet next to ours.
-copyFileSync(join(root, 'node_modules/@picocss/pico/css/pico.min.css'), join(root, 'static/css/pico.min.css'));
-console.log('static/css/pico.min.css: copied from @picocss/pico');
+// Pico CSS and uPlot's stylesheet are used as shipped: copy them next to ours (a
+// <link>ed file, because the CSP refuses inline <style>).
+for (const [from, to] of [
+  ['node_modules/@picocss/pico/css/pico.min.css', 'static/css/pico.min.css'],
+  ['node_modules/uplot/dist/uPlot.min.css', 'static/css/uplot.min.css'],
+]) {
+  copyFileSync(join(root, from), join(root, to));
+  console.log(`${to}: copied from ${from}`);
+}

@@ -3,12 +3,19 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from marketplace.core import views as core_views
+from marketplace.datanft import views as data_views
 from marketplace.wallets import views as wallet_views
 
 urlpatterns = [
     path("", core_views.overview, name="overview"),
     path("wallet/", wallet_views.wallet_page, name="wallet"),
     path("wallet/statement", wallet_views.statement_fragment, name="wallet-statement"),
+    path("data/", data_views.catalogue, name="data"),
+    path("data/mine/", data_views.mine, name="data-mine"),
+    path("data/mine/nfts", data_views.mine_nfts_fragment, name="data-mine-nfts"),
+    path("data/<int:nft_id>/", data_views.detail, name="data-detail"),
+    path("data/<int:nft_id>/access", data_views.access_fragment, name="data-access"),
+    path("data/<int:nft_id>/readings", data_views.readings_fragment, name="data-readings"),
     path("healthz", core_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

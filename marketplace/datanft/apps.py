@@ -9,7 +9,8 @@ class DatanftConfig(AppConfig):
     def ready(self):
         from marketplace.core import hooks
 
-        from . import actions, services  # noqa: F401  (registers the signed actions)
+        # registers the signed actions and the live fragments
+        from . import actions, fragments, services  # noqa: F401
 
         # The job queue asks us whether a job may name a Data NFT, and tells us when such
         # a job settles.

@@ -1,8 +1,10 @@
 """Reads of the Data NFT registry: listings, who may read what, readings, usage stats."""
 
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 
-from django.db.models import Count, F, Max, Q, QuerySet, Sum
+from django.core.paginator import Page, Paginator
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Max, Q, QuerySet, Sum
+from django.db.models.functions import Now, TruncDate
 from django.utils import timezone
 
 from .models import AccessKind, DataAccess, DataNFT, Purchase, Reading, Subscription
@@ -22,6 +24,14 @@ def nfts(
             Q(name__icontains=q) | Q(description__icontains=q) | Q(sensor_type__icontains=q)
         )
     return found
+
+
+CATALOGUE_PAGE_SIZE = 12
+
+
+def catalogue_page(number, **filters) -> Page:
+    """One page of `nfts(**filters)` for the browser catalogue."""
+    return Paginator(nfts(**filters), CATALOGUE_PAGE_SIZE).get_page(number)
 
 
 def nft(nft_id: int) -> DataNFT | None:
@@ -50,6 +60,37 @@ def has_access(public_key: str, nft_id: int) -> bool:
     active subscription. False for an unknown NFT."""
     item = nft(nft_id)
     return item is not None and access_for(item, public_key, timezone.now()) is not None
+
+
+def owned_nfts(public_key: str) -> QuerySet[DataNFT]:
+    """A wallet's NFTs, newest first, each with `readings_count` and `last_reading_at`."""
+    return nfts(owner=public_key).annotate(
+        readings_count=Count("readings"), last_reading_at=Max("readings__ts")
+    )
+
+
+def subscriptions_of(public_key: str) -> QuerySet[Subscription]:
+    """A wallet's subscriptions, the ones that end last first, each marked `is_active`
+    (its period has not ended: the rule `access_for` applies)."""
+    return (
+        Subscription.objects.filter(subscriber__public_key=public_key)
+        .select_related("nft")
+        .annotate(is_active=ExpressionWrapper(Q(expires_at__gt=Now()), BooleanField()))
+        .order_by("-expires_at")
+    )
+
+
+def reader_view(item: DataNFT, public_key: str | None) -> dict:
+    """What a page shows about one wallet's access to `item`: whether it owns it, its
+    subscription row (active or ended, None if it never subscribed), and whether it may
+    read now."""
+    now = timezone.now()
+    subscription = subscriptions_of(public_key).filter(nft=item).first() if public_key else None
+    return {
+        "is_owner": public_key is not None and item.owner.public_key == public_key,
+        "subscription": subscription,
+        "can_read": access_for(item, public_key, now) is not None,
+    }
 
 
 def readings(
@@ -87,4 +128,39 @@ def usage_stats(item: DataNFT) -> dict:
         "revenue": int(sales["net"] or 0),
         "revenue_gross": int(sales["gross"] or 0),
         "last_access_at": log["last_access_at"],
+    }
+
+
+def latest_readings(nft_id: int, limit: int) -> list[Reading]:
+    """The newest `limit` readings, oldest first (what a page charts)."""
+    newest = Reading.objects.filter(nft_id=nft_id).order_by("-ts", "-id")[:limit]
+    return list(reversed(newest))
+
+
+def daily_activity(item: DataNFT, days: int) -> dict:
+    """Per UTC day over the last `days` days (today included): `accesses` counted like
+    `usage_stats`, and `revenue` net of fees in the NFT's asset. Days without activity
+    are 0, so a chart shows the gaps."""
+    today = timezone.now().astimezone(UTC).date()
+    first = today - timedelta(days=days - 1)
+    since = datetime.combine(first, datetime.min.time(), tzinfo=UTC)
+    accesses = dict(
+        DataAccess.objects.filter(nft=item, at__gte=since)
+        .annotate(day=TruncDate("at", tzinfo=UTC))
+        .values("day")
+        .annotate(n=Count("id"))
+        .values_list("day", "n")
+    )
+    revenue = dict(
+        Purchase.objects.filter(subscription__nft=item, created_at__gte=since)
+        .annotate(day=TruncDate("created_at", tzinfo=UTC))
+        .values("day")
+        .annotate(net=Sum(F("amount") - F("fee")))
+        .values_list("day", "net")
+    )
+    calendar: list[date] = [first + timedelta(days=n) for n in range(days)]
+    return {
+        "days": calendar,
+        "accesses": [accesses.get(day, 0) for day in calendar],
+        "revenue": [int(revenue.get(day) or 0) for day in calendar],
     }
