@@ -1,0 +1,294 @@
+"""The reference provider agent: bids on jobs its runners can run, runs the jobs it is
+assigned, and submits their results — each step a signed action with a nonce derived
+from (job, step), journaled before it is sent, so a restarted agent finishes what it
+started and never does a step twice.
+
+Its state is the server's: on every (re)connect to `/ws/events/` and every
+`poll_seconds` it re-reads its open assignments and the open jobs over HTTP; events
+only make it react sooner."""
+
+import json
+import logging
+import queue
+import threading
+import time
+from datetime import UTC, datetime
+
+from . import runners
+from .client import CONNECTED, ApiError, Client
+from .state import AgentState
+
+log = logging.getLogger("polkamesh.agents.provider")
+
+INLINE = "inline:"
+OPEN = ("assigned", "in_progress")  # assignment statuses this agent still has work in
+RESULT_REF = "inline"  # the result travels in result_content
+
+
+class ProviderAgent:
+    def __init__(
+        self,
+        client: Client,
+        state: AgentState,
+        *,
+        name: str = "PolkaMesh reference provider",
+        prices: dict[str, int] | None = None,
+        sla_seconds: int = 600,
+        poll_seconds: float = 30.0,
+    ):
+        self.client = client
+        self.state = state
+        self.name = name
+        self.address = client.signer.address
+        self.sla_seconds = sla_seconds
+        self.poll_seconds = poll_seconds
+        config = client.config()
+        # Unpriced assets bid the cheapest legal price: the minimum budget.
+        minimum = {asset: int(amount) for asset, amount in config["min_budget"].items()}
+        self.prices = minimum | (prices or {})
+        self.capabilities: list[str] = []
+        self._passed: set[int] = set()  # jobs looked at and not bid on: log once
+
+    # --- the loop -------------------------------------------------------------------------
+
+    def run(self, stop: threading.Event) -> None:
+        self.ensure_registered()
+        listener = self.client.listen(stop=stop)
+        next_poll = time.monotonic() + self.poll_seconds
+        while not stop.is_set():
+            try:
+                event = listener.events.get(timeout=1)
+            except queue.Empty:
+                event = None
+            try:
+                if event is not None:
+                    self.handle(event)
+                elif time.monotonic() >= next_poll:
+                    self.reconcile()
+                    next_poll = time.monotonic() + self.poll_seconds
+            except ApiError as exc:
+                # One failed step must not stop the agent: the next reconcile retries it.
+                log.error("step failed: %s", exc)
+
+    def handle(self, event: dict) -> None:
+        kind, data = event["type"], event.get("data") or {}
+        if kind == CONNECTED:
+            self.reconcile()
+        elif kind == "job.opened":
+            self.consider(self.job(data["job_id"]))
+        elif kind == "job.status" and self._is_my_open_assignment(data):
+            self.work(self.job(data["job_id"]))
+
+    def _is_my_open_assignment(self, data: dict) -> bool:
+        return data.get("assigned_provider") == self.address and data.get("status") in OPEN
+
+    def reconcile(self) -> None:
+        """Finish every assignment, then look at every open job (what events missed)."""
+        for status in OPEN:
+            for job in self.client.get_all("/api/jobs", provider=self.address, status=status):
+                self.work(job)
+        for job in self.client.get_all("/api/jobs", status="registered"):
+            self.consider(job)
+
+    def job(self, job_id: int) -> dict:
+        return self.client.get(f"/api/jobs/{job_id}")
+
+    # --- registration ---------------------------------------------------------------------
+
+    def ensure_registered(self) -> None:
+        """Use the existing registration, or register with the minimum stake."""
+        try:
+            provider = self.client.get(f"/api/providers/{self.address}")
+            log.info("registered provider %s (stake %s)", self.address, provider["stake"])
+        except ApiError as exc:
+            if exc.code != "not_found":
+                raise
+            config = self.client.config()
+            stake_asset = config.get("stake_asset", "DOT")
+            params = {
+                "name": self.name,
+                "capabilities": runners.capabilities(),
+                "regions": [],
+                "pricing": {cap: str(self.prices[stake_asset]) for cap in runners.capabilities()},
+                "stake": config["min_stake"],
+            }
+            nonce = self.state.nonce("register", "provider")
+            provider, _ = self.client.post_action(
+                "/api/providers", "register_provider", params, nonce=nonce, journal=self.state
+            )
+            self.state.forget("provider")
+            log.info("registered as provider %s, stake %s", self.address, provider["stake"])
+        if not provider.get("active", True):
+            raise RuntimeError(f"provider {self.address} is deactivated")
+        self.capabilities = provider["capabilities"]
+
+    # --- bidding --------------------------------------------------------------------------
+
+    def consider(self, job: dict) -> None:
+        """Bid on an open job if a runner can run it, at this agent's price."""
+        job_id = job["id"]
+        if job["status"] != "registered" or job_id in self._passed:
+            return
+        if any(bid["provider"] == self.address for bid in job.get("bids") or []):
+            return
+        reason = self._reason_not_to_bid(job)
+        if reason:
+            log.info("job %s: no bid (%s)", job_id, reason)
+            self._passed.add(job_id)
+            return
+        price = self.prices[job["asset"]]
+        params = {"job_id": job_id, "price": str(price), "sla_seconds": self.sla_seconds}
+        try:
+            bid, replayed = self.client.post_action(
+                f"/api/jobs/{job_id}/bids",
+                "submit_bid",
+                params,
+                nonce=self.state.nonce("bid", job_id),
+                journal=self.state,
+            )
+        except ApiError as exc:
+            if exc.status != 409:  # window closed, duplicate, …: the market moved on
+                raise
+            log.info("job %s: bid refused (%s)", job_id, exc.code)
+            self._passed.add(job_id)
+            return
+        suffix = ", replayed" if replayed else ""
+        log.info("job %s: bid %s %s (bid %s%s)", job_id, price, job["asset"], bid["id"], suffix)
+
+    def _reason_not_to_bid(self, job: dict) -> str | None:
+        runner = runners.get(job["model_ref"])
+        if runner is None:
+            return f"no runner for {job['model_ref']!r}"
+        if job["owner"] == self.address:
+            return "our own job"
+        if job["compute_type"] not in self.capabilities or job["privacy_required"]:
+            return f"needs {job['compute_type']}{', privacy' if job['privacy_required'] else ''}"
+        if datetime.fromisoformat(job["bid_window_ends_at"]) <= datetime.now(UTC):
+            return "bid window closed"
+        price = self.prices.get(job["asset"])
+        if price is None or price > int(job["budget"]):
+            return f"budget {job['budget']} {job['asset']} is below our price"
+        if job.get("data_nft_id") is None:
+            # Inline input can be checked now: never take a job that cannot be run.
+            try:
+                runner(self.inline_input(job))
+            except runners.InputError as exc:
+                return f"input: {exc}"
+        return None
+
+    # --- execution ------------------------------------------------------------------------
+
+    def work(self, job: dict) -> None:
+        """Take an assigned job through start → run → result; each step at most once.
+        A 409 means the server moved on (a step done by an earlier run of this agent
+        whose journal was lost, a sweep): re-read the job and go on from where it is."""
+        job_id = job["id"]
+        for _ in range(3):
+            try:
+                if job["status"] == "assigned":
+                    job = self._start(job)
+                elif job["status"] == "in_progress":
+                    job = self._finish(job)
+                else:
+                    self.state.forget(job_id)
+                    return
+            except ApiError as exc:
+                if exc.status != 409:
+                    raise
+                log.info("job %s: %s; re-reading it", job_id, exc.code)
+                job = self.job(job_id)
+
+    def _start(self, job: dict) -> dict:
+        job_id = job["id"]
+        job, replayed = self._step(job_id, "start", "mark_in_progress", {"job_id": job_id})
+        log.info("job %s: started%s", job_id, " (replayed)" if replayed else "")
+        return job
+
+    def _finish(self, job: dict) -> dict:
+        job_id = job["id"]
+        nonce = self.state.nonce("result", job_id)
+        if nonce in self.state:
+            params = {}  # journaled before a restart: the stored payload is re-sent as is
+        else:
+            document = self.execute(job)
+            params = {
+                "job_id": job_id,
+                "result_ref": RESULT_REF,
+                "result_hash": runners.result_hash(document),
+                "result_content": document,
+            }
+        job, replayed = self._step(job_id, "result", "submit_result", params)
+        log.info(
+            "job %s: result %s submitted, status %s%s",
+            job_id,
+            (job.get("result_hash") or "")[:12],
+            job["status"],
+            " (replayed)" if replayed else "",
+        )
+        return job
+
+    def execute(self, job: dict) -> dict:
+        """The runner's document; an input that cannot be run gives a document that
+        says why (the owner sees it and may dispute) instead of silence until expiry."""
+        runner = runners.get(job["model_ref"])
+        try:
+            document = runner(self.load_input(job))
+        except runners.InputError as exc:
+            log.warning("job %s: cannot run: %s", job["id"], exc)
+            return {"model_ref": job["model_ref"], "error": str(exc)}
+        log.info("job %s: ran %s", job["id"], job["model_ref"])
+        return document
+
+    def _step(self, job_id: int, step: str, action: str, params: dict) -> tuple[dict, bool]:
+        return self.client.post_action(
+            f"/api/jobs/{job_id}/{step}",
+            action,
+            params,
+            nonce=self.state.nonce(step, job_id),
+            journal=self.state,
+        )
+
+    # --- input ----------------------------------------------------------------------------
+
+    @staticmethod
+    def inline_input(job: dict) -> dict:
+        """The options (and possibly readings) of an `inline:{…}` data_ref."""
+        data_ref = job.get("data_ref") or ""
+        if not data_ref.startswith(INLINE):
+            if job.get("data_nft_id") is None:
+                raise runners.InputError("data_ref is neither inline:{…} nor a Data NFT")
+            return {}
+        try:
+            data = json.loads(data_ref.removeprefix(INLINE))
+        except ValueError as exc:
+            raise runners.InputError("inline data_ref is not JSON") from exc
+        if not isinstance(data, dict):
+            raise runners.InputError("inline data_ref must be a JSON object")
+        return data
+
+    def load_input(self, job: dict) -> dict:
+        data = self.inline_input(job)
+        if job.get("data_nft_id") is not None:
+            data = {**data, "readings": self.nft_readings(job)}
+        return data
+
+    def nft_readings(self, job: dict) -> list[dict]:
+        """The Data NFT's readings through a token for this job (docs/AGENTS.md, "Data
+        access for a job"): `access_data` with the job id, asked by the assigned provider."""
+        nft_id, job_id = job["data_nft_id"], job["id"]
+        try:
+            # A fresh nonce: a token is short-lived, so a replayed answer would be stale.
+            grant, _ = self.client.post_action(
+                f"/api/data-nfts/{nft_id}/access",
+                "access_data",
+                {"nft_id": nft_id, "job_id": job_id},
+            )
+        except ApiError as exc:
+            if exc.code == "data_access_required":
+                raise runners.InputError(f"no access to Data NFT {nft_id}") from exc
+            raise
+        readings = self.client.get_all(
+            f"/api/data-nfts/{nft_id}/readings", token=grant["token"], limit=1000
+        )
+        log.info("job %s: read %d readings of Data NFT %s", job_id, len(readings), nft_id)
+        return readings
