@@ -273,6 +273,10 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI from the installed sidecar package: no CDN, and CSP-friendly (split view).
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "marketplace.core.rest.declare_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "JobStatusEnum": "marketplace.jobs.models.JobStatus",
         "BidStatusEnum": "marketplace.jobs.models.BidStatus",

@@ -139,15 +139,43 @@ class AddressField(serializers.CharField):
             raise serializers.ValidationError("Not a valid SS58 address.") from exc
 
 
-ERROR_RESPONSES = {
-    code: OpenApiResponse(description=description)
-    for code, description in {
-        400: "invalid_params",
-        401: "bad_signature, stale_request, wrong_domain, not_authenticated",
-        403: "forbidden, data_access_required",
-        404: "not_found",
-        409: "invalid_state, insufficient_funds, below_minimum, replayed_nonce, duplicate, "
-        "deadline_passed, window_closed",
-        429: "rate_limited",
-    }.items()
+ERROR_CODES = {
+    400: "invalid_params",
+    401: "bad_signature, stale_request, wrong_domain, not_authenticated",
+    403: "forbidden, data_access_required",
+    404: "not_found",
+    409: "invalid_state, insufficient_funds, below_minimum, replayed_nonce, duplicate, "
+    "deadline_passed, window_closed",
+    429: "rate_limited",
 }
+ERROR_RESPONSES = {
+    status: OpenApiResponse(description=codes) for status, codes in ERROR_CODES.items()
+}
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "fields"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+            },
+        }
+    },
+}
+
+
+def declare_error_responses(result, generator, request, public):
+    """drf-spectacular postprocessing hook: any operation may answer with API.md's
+    errors, so every one declares them all, with the error body's schema."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    body = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            responses = operation.setdefault("responses", {})
+            for status, codes in ERROR_CODES.items():
+                responses.setdefault(str(status), {"description": codes})["content"] = body
+    return result
