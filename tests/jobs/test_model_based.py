@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from ledger import selectors as ledger_selectors
+from ledger.errors import LedgerError
 from ledger.invariants import violations
 from marketplace.core.errors import ApiError
 from marketplace.jobs import services
@@ -112,7 +113,7 @@ class JobMarket(RuleBasedStateMachine):
                 privacy_required=False,
                 idempotency_key=self._key(),
             )
-        except ApiError as error:
+        except LedgerError as error:
             assert error.code == "insufficient_funds" and budget > self.owner_available
             return
         assert budget <= self.owner_available
