@@ -186,7 +186,9 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # redis-py 8 times reads out after 5 s by default, which drops every idle
+                # socket's group subscription; channels-redis waits on purpose.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
                 # The defaults (100 messages, 60 s) drop pushes silently under load; the
                 # outbox still lets clients catch up, but we size for 1,000 sockets.
                 "capacity": env_int("PM_CHANNEL_CAPACITY", 1000),
