@@ -5,3 +5,6 @@ class ConfidentialConfig(AppConfig):
     name = "marketplace.confidential"
     label = "confidential"
     verbose_name = "Confidential (TEE) jobs"
+
+    def ready(self):
+        from . import actions, hooks  # noqa: F401  (register the signed actions and hooks)

@@ -98,14 +98,25 @@ def parse_issued_at(text: str) -> datetime:
 
 def verify(envelope: Envelope) -> str:
     """The crypto type ("sr25519" or "ed25519") whose signature verifies; BadSignature
-    (401) otherwise. Malformed signatures make the library raise: that is a no too."""
-    message = envelope.raw_payload.encode()
+    (401) otherwise."""
+    crypto = verify_signature(
+        envelope.public_key, envelope.raw_payload.encode(), envelope.signature
+    )
+    if crypto is None:
+        raise BadSignature()
+    return crypto
+
+
+def verify_signature(public_key: str, message: bytes, signature: bytes) -> str | None:
+    """The crypto type ("sr25519" or "ed25519") of the key `public_key` (hex) whose
+    signature over `message`, raw or wrapped in <Bytes>…</Bytes>, is `signature`; None
+    if neither verifies. Malformed signatures make the library raise: that is a no too."""
     for name, crypto_type in (("sr25519", KeypairType.SR25519), ("ed25519", KeypairType.ED25519)):
-        keypair = Keypair(public_key=envelope.public_key, ss58_format=42, crypto_type=crypto_type)
+        keypair = Keypair(public_key=public_key, ss58_format=42, crypto_type=crypto_type)
         for candidate in (message, b"<Bytes>" + message + b"</Bytes>"):
             try:
-                if keypair.verify(candidate, envelope.signature):
+                if keypair.verify(candidate, signature):
                     return name
             except Exception:  # substrate-interface raises on malformed signatures
                 continue
-    raise BadSignature()
+    return None

@@ -1,0 +1,65 @@
+from django import forms
+from django.contrib import admin, messages
+
+from marketplace.core.errors import ApiError
+from marketplace.providers.admin import form_action
+
+from . import services
+from .models import ConfidentialJob, TeeWorker
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(max_length=200)
+
+
+@admin.register(TeeWorker)
+class TeeWorkerAdmin(admin.ModelAdmin):
+    list_display = ["id", "wallet", "status", "created_at", "approved_at", "revoked_at"]
+    list_filter = ["status"]
+    search_fields = ["wallet__public_key", "encryption_public_key"]
+    list_select_related = ["wallet"]
+    readonly_fields = [f.name for f in TeeWorker._meta.fields]
+    actions = ["approve", "revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Approve (buyers may seal jobs to it)")
+    def approve(self, request, queryset):
+        for worker in queryset:
+            try:
+                services.approve_tee_worker(worker.pk)
+            except ApiError as exc:
+                self.message_user(request, f"{worker}: {exc.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"{worker}: approved.", messages.SUCCESS)
+
+    @admin.action(description="Revoke (asks a reason; its attestations stop counting)")
+    def revoke(self, request, queryset):
+        return form_action(
+            self,
+            request,
+            queryset,
+            form_class=RevokeForm,
+            action="revoke",
+            title="Revoke TEE workers",
+            apply=lambda worker, **data: services.revoke_tee_worker(worker.pk, **data),
+        )
+
+
+@admin.register(ConfidentialJob)
+class ConfidentialJobAdmin(admin.ModelAdmin):
+    list_display = ["id", "job", "worker", "payload_hash", "attested_at"]
+    list_select_related = ["job", "worker__wallet"]
+    # Ciphertexts stay out of the admin: staff have no key to open them anyway.
+    fields = ["job", "worker", "payload_hash", "result_hash", "attestation_proof", "attested_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
