@@ -51,6 +51,10 @@ class Job(models.Model):
     deadline = models.DateTimeField()
     privacy_required = models.BooleanField(default=False)
     auto_assign = models.BooleanField(default=False)
+    attested_delivery = models.BooleanField(
+        default=False,
+        help_text="Delivered only by a verified TEE attestation (confidential jobs).",
+    )
     status = models.CharField(
         max_length=16, choices=JobStatus.choices, default=JobStatus.REGISTERED
     )

@@ -43,12 +43,56 @@ def submit_job(
     auto_assign: bool = False,
     data_nft_id: int | None = None,
 ) -> Job:
-    """Post a job and hold its budget in escrow.
+    """Post a job, hold its budget in escrow and announce it to the providers that can
+    run it (`job.opened`).
 
     Preconditions: budget ≥ PM_MIN_BUDGET of the asset (else BelowMinimum); deadline at
     least PM_MIN_DEADLINE_SECONDS away (else InvalidParams); with a Data NFT, the owner
     may compute on it (the `job_data_access` hooks raise DataAccessRequired/NotFound);
     the budget is available (else InsufficientFunds)."""
+    with transaction.atomic():
+        job = _open_job(
+            wallet,
+            model_ref=model_ref,
+            data_ref=data_ref,
+            compute_type=compute_type,
+            asset=asset,
+            budget=budget,
+            deadline=deadline,
+            privacy_required=privacy_required,
+            idempotency_key=idempotency_key,
+            auto_assign=auto_assign,
+            data_nft_id=data_nft_id,
+        )
+        publish(
+            [capability_group(compute_type)],
+            "job.opened",
+            {
+                "job_id": job.pk,
+                "owner": wallet.address,
+                "compute_type": compute_type,
+                "asset": asset,
+                "budget": str(budget),
+                "deadline": deadline.isoformat(),
+                "bid_window_ends_at": job.bid_window_ends_at.isoformat(),
+                "privacy_required": privacy_required,
+                "auto_assign": auto_assign,
+            },
+        )
+    return job
+
+
+def _open_job(
+    wallet: Wallet,
+    *,
+    asset: str,
+    budget: int,
+    deadline: datetime,
+    idempotency_key: str,
+    data_nft_id: int | None = None,
+    **terms,
+) -> Job:
+    """Create a registered job with its budget held in escrow (submit_job's rules)."""
     now = timezone.now()
     minimum = settings.PM_MIN_BUDGET.get(asset, 1)
     if budget < minimum:
@@ -65,16 +109,12 @@ def submit_job(
             hooks.check_job_data_access(wallet.public_key, data_nft_id)
         job = Job.objects.create(
             owner=wallet,
-            model_ref=model_ref,
-            data_ref=data_ref,
             data_nft_id=data_nft_id,
-            compute_type=compute_type,
             asset=asset,
             budget=budget,
             deadline=deadline,
-            privacy_required=privacy_required,
-            auto_assign=auto_assign,
             bid_window_ends_at=now + timedelta(seconds=settings.PM_BID_WINDOW_SECONDS),
+            **terms,
         )
         hold = ledger.create_hold(
             payer=ledger.user_account(wallet.public_key, asset),
@@ -86,21 +126,6 @@ def submit_job(
         job.escrow_hold_id = hold.pk
         job.save(update_fields=["escrow_hold_id"])
         _record(job, JobStatus.REGISTERED, now)
-        publish(
-            [capability_group(compute_type)],
-            "job.opened",
-            {
-                "job_id": job.pk,
-                "owner": wallet.address,
-                "compute_type": compute_type,
-                "asset": asset,
-                "budget": str(budget),
-                "deadline": deadline.isoformat(),
-                "bid_window_ends_at": job.bid_window_ends_at.isoformat(),
-                "privacy_required": privacy_required,
-                "auto_assign": auto_assign,
-            },
-        )
         notify_balance(wallet.public_key)
     return job
 
@@ -176,6 +201,7 @@ def mark_in_progress(wallet: Wallet, *, job_id: int) -> Job:
     with transaction.atomic():
         job = _lock(job_id)
         _require_assigned(job, wallet)
+        _require_hand_delivery(job)
         _require_status(job, JobStatus.ASSIGNED)
         _require_before_deadline(job, now)
         _record(job, JobStatus.IN_PROGRESS, now)
@@ -199,6 +225,7 @@ def submit_result(
     with transaction.atomic():
         job = _lock(job_id)
         _require_assigned(job, wallet)
+        _require_hand_delivery(job)
         _require_status(job, JobStatus.IN_PROGRESS)
         _require_before_deadline(job, now)
         job.result_ref = result_ref
@@ -255,6 +282,74 @@ def cancel_job(wallet: Wallet, *, job_id: int) -> Job:
         _require_status(job, JobStatus.REGISTERED, JobStatus.ASSIGNED)
         _refund(job, notify_balance, kind="escrow_refund")
         _record(job, JobStatus.CANCELLED, now, note="cancelled by the owner")
+    return job
+
+
+# --- Direct orders: a job placed with one provider, settled by a verified proof ---------
+
+
+def submit_direct_job(
+    wallet: Wallet,
+    *,
+    provider_key: str,
+    idempotency_key: str,
+    attested_delivery: bool = False,
+    **terms,
+) -> Job:
+    """Post a job (`submit_job`'s `terms`) and assign it at once to the provider whose
+    wallet key is `provider_key`, at the full budget: a direct order, no bidding and no
+    announcement. With `attested_delivery` only `settle_attested_job` can deliver it
+    (a confidential job: its result is a verified TEE attestation, never a hand-in).
+
+    Preconditions: those of `submit_job`; the provider exists (else NotFound), is not
+    the owner (else Forbidden), is active and offers the compute type (else
+    InvalidState) and has at least PM_MIN_STAKE staked (else BelowMinimum)."""
+    with transaction.atomic():
+        provider = provider_selectors.provider_of_key(provider_key)
+        if provider is None:
+            raise errors.NotFound("That wallet is not a registered compute provider.")
+        if provider.wallet_id == wallet.pk:
+            raise errors.Forbidden("You cannot order a job from yourself.")
+        job = _open_job(
+            wallet, idempotency_key=idempotency_key, attested_delivery=attested_delivery, **terms
+        )
+        # Locked after the new job row, as assign_provider does: unbond cannot take the
+        # stake below the minimum between this check and the assignment.
+        provider = provider_services.lock_provider(provider.pk)
+        if not provider.active or not provider.offers(job.compute_type):
+            raise errors.InvalidState(f"That provider does not take {job.compute_type} jobs.")
+        if provider_selectors.stake_of(provider) < settings.PM_MIN_STAKE:
+            raise errors.BelowMinimum("That provider's stake is below the minimum stake.")
+        job.assigned_provider = provider
+        job.price = job.budget
+        _record(
+            job,
+            JobStatus.ASSIGNED,
+            timezone.now(),
+            note="direct order",
+            fields=["assigned_provider", "price"],
+        )
+    return job
+
+
+def settle_attested_job(wallet: Wallet, *, job_id: int, result_hash: str, note: str) -> Job:
+    """The assigned provider delivered with a proof the caller has verified (a TEE
+    attestation): record the result hash and release the escrow at once (price - fee to
+    the provider, the fee to the treasury); the proof stands in for the owner's review.
+
+    Preconditions: the wallet is the assigned provider (else Forbidden); the job is
+    assigned or in progress (else InvalidState) and before its deadline (else
+    DeadlinePassed)."""
+    now = timezone.now()
+    with transaction.atomic():
+        job = _lock(job_id)
+        _require_assigned(job, wallet)
+        _require_status(job, JobStatus.ASSIGNED, JobStatus.IN_PROGRESS)
+        _require_before_deadline(job, now)
+        job.result_ref = "attested"
+        job.result_hash = result_hash
+        _record(job, JobStatus.COMPLETED, now, note=note, fields=["result_ref", "result_hash"])
+        _settle(job, Resolution.RELEASE, now, notify_balance, note=note)
     return job
 
 
@@ -499,6 +594,11 @@ def _require_assigned(job: Job, wallet: Wallet) -> None:
     provider = job.assigned_provider
     if provider is None or provider.wallet_id != wallet.pk:
         raise errors.Forbidden("Only the job's assigned provider may do this.")
+
+
+def _require_hand_delivery(job: Job) -> None:
+    if job.attested_delivery:
+        raise errors.InvalidState("This job is delivered only by its TEE attestation.")
 
 
 def _require_status(job: Job, *allowed: str) -> None:
