@@ -36,12 +36,22 @@ $(VENV)/.installed: requirements.txt
 
 venv: $(VENV)/.installed
 
+# Demo timings for `make run` only (production keeps the defaults, docs/OPERATIONS.md): a
+# batch every 30 s, bids taken after 10 s, results auto-released after 2 minutes, sweeps
+# every 5 s. Each can be overridden: `make run PM_BID_WINDOW_SECONDS=60`.
+run: export PM_BATCH_INTERVAL_SECONDS ?= 30
+run: export PM_BID_WINDOW_SECONDS ?= 10
+run: export PM_REVIEW_WINDOW_SECONDS ?= 120
+run: export PM_SWEEP_INTERVAL_SECONDS ?= 5
+# honcho gives each process its own $PORT: the agents reach the web server by this URL.
+run: export PM_SERVER_URL ?= http://$(HOST):$(PORT)
 run: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
 	@echo
 	@echo "PolkaMesh is starting at http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
-	@echo "Ctrl-C stops the web server, the Celery worker and beat together."
+	@echo "Ctrl-C stops them all: web server, Celery worker and beat, the provider and TEE"
+	@echo "worker agents, and the demo market (//Alice's jobs, //Eve's and //Ferdie's trades)."
 	@echo
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" exec $(VENV)/bin/honcho -f Procfile start
 

@@ -1,4 +1,4 @@
-"""Real server processes for tests: daphne and Celery workers started as
+"""Real server processes for tests: daphne, Celery workers and beat started as
 subprocesses against the test database (PostgreSQL) and the test Redis."""
 
 import os
@@ -92,6 +92,25 @@ def celery_worker(name: str = "worker", concurrency: int = 1, **env):
         yield worker
     finally:
         _stop([worker])
+        log.close()
+
+
+@contextmanager
+def celery_beat(name: str = "beat", **env):
+    """A real `celery beat` process (the database scheduler) on the test database and
+    Redis. Exactly one per test, as in production."""
+    log = _log(name)
+    beat = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "polkamesh_web", "beat", "--loglevel", "INFO"],
+        cwd=ROOT,
+        env=stack_env(**env),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        yield beat
+    finally:
+        _stop([beat])
         log.close()
 
 

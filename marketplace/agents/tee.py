@@ -150,7 +150,8 @@ class TeeWorkerAgent:
         self.poll_seconds = poll_seconds
 
     def run(self, stop: threading.Event) -> None:
-        self.ensure_registered()
+        if not self._register_when_possible(stop):
+            return
         listener = self.client.listen(stop=stop)
         next_poll = time.monotonic() + self.poll_seconds
         while not stop.is_set():
@@ -165,6 +166,23 @@ class TeeWorkerAgent:
                 except ApiError as exc:
                     log.error("reconcile failed: %s", exc)
                 next_poll = time.monotonic() + self.poll_seconds
+
+    def _register_when_possible(self, stop: threading.Event) -> bool:
+        """`ensure_registered`, retried with backoff while the server cannot be reached or
+        has no TEE worker API yet (404): a worker started beside the site (`make run`)
+        waits for it instead of exiting. False if stopped first."""
+        delay = 5.0
+        while not stop.is_set():
+            try:
+                self.ensure_registered()
+                return True
+            except ApiError as exc:
+                if exc.status not in (0, 404):
+                    raise
+                log.warning("cannot register yet (%s); retrying in %.0fs", exc, delay)
+            stop.wait(delay)
+            delay = min(delay * 2, 60.0)
+        return False
 
     def ensure_registered(self) -> None:
         worker = self.client.get("/api/me").get("tee_worker")

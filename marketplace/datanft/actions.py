@@ -9,8 +9,8 @@ from marketplace.wallets.actions import AssetField
 from . import services
 from .models import AccessPolicy, Category, DataNFT
 from .serializers import (
+    AccessParams,
     DataNFTWithRefSerializer,
-    NftIdParams,
     PublishReadingsParams,
     PurchaseParams,
     TransferParams,
@@ -102,7 +102,7 @@ class AccessResult(serializers.Serializer):
 # The token is a bearer credential: answered once, never stored in the audit trail.
 @signed_action(
     "access_data",
-    params=NftIdParams,
+    params=AccessParams,
     url_params=("nft_id",),
     response=AccessResult,
     secret_fields=("token",),

@@ -121,6 +121,15 @@ class NftIdParams(serializers.Serializer):
     nft_id = serializers.IntegerField(min_value=1)
 
 
+class AccessParams(NftIdParams):
+    job_id = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        help_text="Asked by a job's assigned provider: a token to read for that job, on the "
+        "job owner's access (docs/DATA_NFTS.md).",
+    )
+
+
 class TransferParams(NftIdParams):
     to = AddressField()
 

@@ -11,6 +11,8 @@ from django.utils import timezone
 from ledger import services as ledger
 from marketplace.core import errors
 from marketplace.core.events import publish, user_group
+from marketplace.jobs import selectors as job_selectors
+from marketplace.jobs.models import JobStatus
 from marketplace.wallets.models import Wallet
 from marketplace.wallets.services import notify_balance
 
@@ -137,23 +139,59 @@ class Grant:
     content_ref: str
 
 
-def access_data(wallet: Wallet, *, nft_id: int) -> Grant:
+def access_data(wallet: Wallet, *, nft_id: int, job_id: int | None = None) -> Grant:
     """An access token for the NFT's readings, expiring at the earlier of the
     subscription's end and one hour from now (owner and public NFT: one hour). Counted
-    as an access. 403 data_access_required without an active subscription."""
+    as an access. 403 data_access_required without an active subscription.
+
+    With `job_id`, the caller reads for a job (`_job_reader`): the token is issued on the
+    job owner's access, so it also ends with the job's deadline."""
     with transaction.atomic():
         item = _get_nft(nft_id)
         now = timezone.now()
-        until = selectors.access_for(item, wallet.public_key, now)
-        if until is None:
-            raise errors.DataAccessRequired()
+        if job_id is None:
+            reader, until = wallet.public_key, selectors.access_for(item, wallet.public_key, now)
+            if until is None:
+                raise errors.DataAccessRequired()
+        else:
+            reader, until = _job_reader(wallet, item, job_id, now)
         # Whole seconds, rounded down: the token carries Unix seconds and must never
         # outlive the subscription.
         expires_at = min(until, now + TOKEN_LIFETIME).replace(microsecond=0)
-        DataAccess.objects.create(nft=item, kind=AccessKind.TOKEN, accessor=wallet.public_key)
-        return Grant(
-            tokens.issue(item.pk, wallet.public_key, expires_at), expires_at, item.content_ref
+        DataAccess.objects.create(nft=item, kind=AccessKind.TOKEN, accessor=reader)
+        return Grant(tokens.issue(item.pk, reader, expires_at), expires_at, item.content_ref)
+
+
+def _job_reader(wallet: Wallet, item: DataNFT, job_id: int, now: datetime) -> tuple[str, datetime]:
+    """(reader's public key, access end) for the assigned provider of a job over `item`.
+
+    The job's owner holds the subscription; the provider needs the data. The token is
+    the owner's (so `open_readings` re-checks the owner's subscription on every read and
+    the read is counted for it), handed only to the assigned provider of a job that
+    names this NFT and is still to be run, and never valid past the job's deadline.
+    404 for an unknown job, 403 forbidden for anyone but its assigned provider, 400
+    invalid_params for a job over another NFT, 409 invalid_state unless it is assigned
+    or in progress, 409 deadline_passed after its deadline, 403 data_access_required
+    once the owner's access has ended."""
+    job = job_selectors.job_parties(job_id)
+    if job is None:
+        raise errors.NotFound(f"There is no job {job_id}.")
+    provider = job.assigned_provider
+    if provider is None or provider.wallet_id != wallet.pk:
+        raise errors.Forbidden("Only the job's assigned provider may read data for it.")
+    if job.data_nft_id != item.pk:
+        raise errors.InvalidParams(
+            f"Job {job_id} does not use Data NFT {item.pk}.", {"job_id": "names another NFT"}
         )
+    if job.status not in (JobStatus.ASSIGNED, JobStatus.IN_PROGRESS):
+        raise errors.InvalidState(f"Job {job_id} is {job.status}: there is nothing to run.")
+    if job.deadline <= now:
+        raise errors.DeadlinePassed(f"Job {job_id} is past its deadline.")
+    owner_key = job.owner.public_key
+    until = selectors.access_for(item, owner_key, now)
+    if until is None:
+        raise errors.DataAccessRequired("The job owner's access to this Data NFT has ended.")
+    return owner_key, min(until, job.deadline)
 
 
 def open_readings(nft_id: int, token: str) -> DataNFT:

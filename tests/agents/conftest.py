@@ -1,5 +1,7 @@
 """Agents against a real server: daphne on the test database, clients over HTTP."""
 
+import time
+
 import numpy as np
 import pytest
 
@@ -29,3 +31,23 @@ def traffic(hours: int, *, noise: float = 1.0, seed: int = 7) -> np.ndarray:
     phase = 2 * np.pi * t / 86400
     clean = 100 + 2 * t / 86400 + 30 * np.sin(phase - 1.2) + 8 * np.cos(2 * phase)
     return clean + np.random.default_rng(seed).normal(0, noise, hours)
+
+
+def faucet(client: Client, amount: int, asset: str = "DOT") -> None:
+    client.post_action("/api/faucet", "faucet", {"asset": asset, "amount": str(amount)})
+
+
+def dot(client: Client) -> dict:
+    """The wallet's DOT balance row of /api/me: {asset, available, held, staked}."""
+    return next(b for b in client.get("/api/me")["balances"] if b["asset"] == "DOT")
+
+
+def until(check, timeout: float = 30, every: float = 0.3):
+    """Poll `check` until it returns something truthy; that value."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"not within {timeout}s")

@@ -4,7 +4,6 @@ bids, runs and delivers a forecast; an agent that dies mid-job finishes it once.
 import json
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -15,7 +14,7 @@ from marketplace.agents.client import ApiError
 from marketplace.agents.provider import ProviderAgent
 from marketplace.agents.state import AgentState
 from tests import stack
-from tests.agents.conftest import HOUR, MIDNIGHT, client_for, traffic
+from tests.agents.conftest import HOUR, MIDNIGHT, client_for, dot, faucet, traffic, until
 from tests.conftest import DOT
 
 FEE_BPS = 250
@@ -41,24 +40,6 @@ def forecast_job(alice, model_ref: str = "builtin:forecast") -> dict:
         },
     )
     return job
-
-
-def faucet(client, amount: int) -> None:
-    client.post_action("/api/faucet", "faucet", {"asset": "DOT", "amount": str(amount)})
-
-
-def dot(client) -> dict:
-    return next(b for b in client.get("/api/me")["balances"] if b["asset"] == "DOT")
-
-
-def until(check, timeout: float = 30, every: float = 0.3):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(every)
-    raise AssertionError(f"not within {timeout}s")
 
 
 def assert_forecast_is_right(document: dict) -> None:
