@@ -282,6 +282,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "JobStatusEnum": "marketplace.jobs.models.JobStatus",
         "BidStatusEnum": "marketplace.jobs.models.BidStatus",
+        "TeeWorkerStatusEnum": "marketplace.confidential.models.WorkerStatus",
     },
 }
 

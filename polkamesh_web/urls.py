@@ -2,8 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from marketplace.confidential import views as confidential_views
 from marketplace.core import views as core_views
 from marketplace.datanft import views as data_views
+from marketplace.intents import views as trade_views
+from marketplace.jobs import views as job_views
+from marketplace.providers import views as provider_views
 from marketplace.wallets import views as wallet_views
 
 urlpatterns = [
@@ -16,6 +20,25 @@ urlpatterns = [
     path("data/<int:nft_id>/", data_views.detail, name="data-detail"),
     path("data/<int:nft_id>/access", data_views.access_fragment, name="data-access"),
     path("data/<int:nft_id>/readings", data_views.readings_fragment, name="data-readings"),
+    path("trade/", trade_views.trade, name="trade"),
+    path("trade/epoch", trade_views.epoch_fragment, name="trade-epoch"),
+    path("trade/intents", trade_views.my_intents_fragment, name="trade-mine"),
+    path("trade/history", trade_views.history_fragment, name="trade-history"),
+    path("trade/batches/<int:batch_id>/", trade_views.batch_detail, name="trade-batch"),
+    path("jobs/", job_views.jobs_page, name="jobs-page"),
+    path("jobs/mine", job_views.my_jobs_fragment, name="jobs-mine"),
+    path("jobs/<int:job_id>/", job_views.detail, name="job-page"),
+    path("jobs/<int:job_id>/body", job_views.body_fragment, name="job-page-body"),
+    path("provide/", provider_views.provide, name="provide"),
+    path("provide/summary", provider_views.summary_fragment, name="provide-summary"),
+    path("provide/open-jobs", provider_views.open_jobs_fragment, name="provide-open-jobs"),
+    path("provide/assignments", provider_views.assignments_fragment, name="provide-assignments"),
+    path("confidential/", confidential_views.confidential, name="confidential"),
+    path(
+        "confidential/jobs",
+        confidential_views.my_jobs_fragment,
+        name="confidential-jobs-mine",
+    ),
     path("healthz", core_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -164,3 +164,7 @@ def daily_activity(item: DataNFT, days: int) -> dict:
         "accesses": [accesses.get(day, 0) for day in calendar],
         "revenue": [int(revenue.get(day) or 0) for day in calendar],
     }
+
+
+def nfts_count() -> int:
+    return DataNFT.objects.count()

@@ -7,4 +7,5 @@ class IntentsConfig(AppConfig):
     verbose_name = "MEV-protected trading"
 
     def ready(self):
-        from . import actions  # noqa: F401  (registers the signed actions)
+        # registers the signed actions and the live fragments
+        from . import actions, fragments  # noqa: F401

@@ -1,13 +1,17 @@
 """Reads of intents, batches and pools, and the public re-derivation of a settled batch."""
 
-from django.db.models import Count, Q, QuerySet, Sum
+from fractions import Fraction
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone
 from nacl.exceptions import CryptoError
 from nacl.public import PrivateKey
 
 from ledger import selectors as ledger_selectors
 from marketplace.core import errors
 
-from .clearing import ClearingInvariantError
+from .clearing import ClearingInvariantError, format_price
 from .clearing import Pool as ClearingPool
 from .models import Batch, BatchPair, BatchStatus, Intent, IntentStatus, Pool
 from .sealing import SealedRow, derive
@@ -143,3 +147,68 @@ def verify_batch(batch_id: int) -> list[str]:
                     f"pair {name}: {field} recorded {getattr(row, field)}, re-derived {value}"
                 )
     return problems
+
+
+# --- Pages ------------------------------------------------------------------------------
+
+HISTORY_PAGE_SIZE = 10
+
+
+def pools_with_spot_price() -> list[dict]:
+    """`pools()` with each pool's spot price: token_b per whole token_a, truncated (the
+    marginal price before the fee; an empty pool has none)."""
+    rows = pools()
+    for row in rows:
+        reserve_a, reserve_b = row["reserve_a"], row["reserve_b"]
+        row["spot_price"] = (
+            format_price(
+                Fraction(reserve_b, reserve_a),
+                6,
+                decimals_in=ledger_selectors.asset_decimals(row["token_a"]),
+                decimals_out=ledger_selectors.asset_decimals(row["token_b"]),
+            )
+            if reserve_a and reserve_b
+            else ""
+        )
+    return rows
+
+
+def epoch_progress(batch: Batch) -> dict:
+    """How far the epoch's window has run, in whole seconds, for a countdown."""
+    total = int((batch.closes_at - batch.opens_at).total_seconds())
+    left = max(0, int((batch.closes_at - timezone.now()).total_seconds()))
+    return {"seconds_total": total, "seconds_left": left, "seconds_elapsed": total - left}
+
+
+def intents_of(public_key: str) -> QuerySet[Intent]:
+    """A wallet's intents, newest first."""
+    return (
+        Intent.objects.filter(wallet__public_key=public_key).select_related("batch").order_by("-id")
+    )
+
+
+def traded_batches() -> QuerySet[Batch]:
+    """Settled batches that had at least one (not cancelled) intent, newest first: the
+    beat settles every epoch, empty ones too, and those make no history."""
+    traded = Intent.objects.filter(batch=OuterRef("pk")).exclude(status=IntentStatus.CANCELLED)
+    return (
+        batches()
+        .filter(status=BatchStatus.SETTLED)
+        .filter(Exists(traded))
+        .annotate(
+            intents_executed=Count("intents", filter=Q(intents__status=IntentStatus.EXECUTED)),
+            intents_dropped=Count("intents", filter=Q(intents__status=IntentStatus.DROPPED)),
+            intents_invalid=Count("intents", filter=Q(intents__status=IntentStatus.INVALID)),
+        )
+        .order_by("-closed_at", "-id")
+    )
+
+
+def history_page(number) -> Page:
+    return Paginator(traded_batches(), HISTORY_PAGE_SIZE).get_page(number)
+
+
+def intent_counts(batch: Batch) -> dict[str, int]:
+    """The batch's intents per status (every status, zero included)."""
+    found = dict(batch.intents.values("status").annotate(n=Count("id")).values_list("status", "n"))
+    return {status: found.get(status, 0) for status in IntentStatus.values}

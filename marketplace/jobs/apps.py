@@ -7,4 +7,4 @@ class JobsConfig(AppConfig):
     verbose_name = "AI Job Queue"
 
     def ready(self):
-        from . import actions  # noqa: F401  (registers the signed actions)
+        from . import actions, fragments  # noqa: F401  (register the signed actions, live fragments)

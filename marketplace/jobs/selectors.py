@@ -1,6 +1,8 @@
 """Reads of the job queue: lists, who may see what, escrow, and what the sweeps find due."""
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+import json
+
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
 from ledger import selectors as ledger_selectors
@@ -59,6 +61,84 @@ def has_open_jobs(provider: Provider) -> bool:
     return Job.objects.filter(assigned_provider=provider, status__in=OPEN_FOR_PROVIDER).exists()
 
 
+# --- What the pages show -----------------------------------------------------------------
+
+# The stages of a job that goes well; a dispute adds its own before settlement.
+HAPPY_PATH = [
+    JobStatus.REGISTERED,
+    JobStatus.ASSIGNED,
+    JobStatus.IN_PROGRESS,
+    JobStatus.COMPLETED,
+    JobStatus.SETTLED,
+]
+ENDED = [JobStatus.SETTLED, JobStatus.CANCELLED, JobStatus.EXPIRED]
+
+
+def open_jobs() -> QuerySet[Job]:
+    """Jobs still looking for a provider (registered, deadline ahead), newest first."""
+    return jobs(status=JobStatus.REGISTERED).filter(deadline__gt=timezone.now())
+
+
+def biddable_jobs(provider: Provider) -> QuerySet[Job]:
+    """Open jobs of the provider's capabilities whose bid window is open, except its own,
+    newest first; each with `my_bid`: the price of the provider's open bid, or None."""
+    now = timezone.now()
+    my_bid = Bid.objects.filter(job=OuterRef("pk"), provider=provider, status=BidStatus.OPEN)
+    return (
+        Job.objects.filter(
+            status=JobStatus.REGISTERED,
+            compute_type__in=provider.capabilities,
+            bid_window_ends_at__gt=now,
+            deadline__gt=now,
+        )
+        .exclude(owner_id=provider.wallet_id)
+        .annotate(my_bid=Subquery(my_bid.values("price")[:1]))
+        .order_by("-id")
+    )
+
+
+def stages(job: Job) -> dict:
+    """The job's progress: `steps` [{status, label, state: done | current | todo}], and
+    `value` of `max` for a <progress>. A cancelled or expired job ends where it stopped."""
+    reached = [event.status for event in job.history.all()]
+    path = list(HAPPY_PATH)
+    if JobStatus.DISPUTED in reached or job.status == JobStatus.DISPUTED:
+        path.insert(path.index(JobStatus.SETTLED), JobStatus.DISPUTED)
+    if job.status in (JobStatus.CANCELLED, JobStatus.EXPIRED):
+        path = [status for status in path if status in reached] + [job.status]
+    current = path.index(job.status)
+
+    def state(n: int) -> str:
+        if n < current or (n == current and job.status in ENDED):
+            return "done"
+        return "current" if n == current else "todo"
+
+    steps = [
+        {"status": status, "label": JobStatus(status).label, "state": state(n)}
+        for n, status in enumerate(path)
+    ]
+    return {"steps": steps, "value": current + 1, "max": len(path)}
+
+
+def job_view(job: Job, viewer_key: str | None) -> dict:
+    """What the job page shows this viewer: its bids (all for the parties, a bidder its
+    own), the escrow, the stages, and for the parties the delivered result."""
+    party = is_party(job, viewer_key)
+    provider = job.assigned_provider
+    return {
+        "job": job,
+        "is_owner": viewer_key is not None and job.owner.public_key == viewer_key,
+        "is_provider": provider is not None and provider.wallet.public_key == viewer_key,
+        "bids": visible_bids(job, viewer_key),
+        "escrow": escrow_amount(job),
+        "stages": stages(job),
+        "result": json.dumps(job.result_content, indent=2, sort_keys=True)
+        if party and job.result_content is not None
+        else None,
+        "show_result": party and bool(job.result_hash),
+    }
+
+
 # --- What the sweeps find due ------------------------------------------------------------
 
 
@@ -79,3 +159,14 @@ def ended_reviews() -> QuerySet[Job]:
 
 def overdue() -> QuerySet[Job]:
     return Job.objects.filter(status__in=UNDELIVERED, deadline__lte=timezone.now())
+
+
+# --- For other apps ------------------------------------------------------------------------
+
+
+def job_parties(job_id: int) -> Job | None:
+    """One job with its owner and assigned provider's wallet, without bids or history:
+    what another app reads to decide who may act for the job."""
+    return (
+        Job.objects.select_related("owner", "assigned_provider__wallet").filter(pk=job_id).first()
+    )

@@ -7,4 +7,5 @@ class ProvidersConfig(AppConfig):
     verbose_name = "Compute Provider Registry"
 
     def ready(self):
-        from . import actions, hooks  # noqa: F401  (register the signed actions and hooks)
+        # register the signed actions, hooks and live fragments
+        from . import actions, fragments, hooks  # noqa: F401

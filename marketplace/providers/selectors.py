@@ -1,7 +1,10 @@
 """Reads of the provider registry."""
 
+from datetime import UTC, date, datetime, timedelta
+
 from django.conf import settings
 from django.db.models import QuerySet, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from ledger import selectors as ledger_selectors
@@ -43,5 +46,54 @@ def unbonding_of(provider: Provider) -> int:
     return int(total or 0)
 
 
+def pending_unbondings(provider: Provider) -> QuerySet[Unbonding]:
+    """Stake still unbonding, the soonest back first."""
+    return provider.unbondings.filter(released_at=None).order_by("unbond_at", "id")
+
+
+def _payouts(public_key: str):
+    # Job payouts are the "payout" transfers into the wallet (price - fee, or a split's
+    # share); cleared ordering so that values().annotate() groups by what it names only.
+    return ledger_selectors.statement(public_key).filter(kind="payout").order_by()
+
+
+def total_payouts(public_key: str) -> dict[str, int]:
+    """Everything the wallet has been paid for jobs, per asset."""
+    rows = _payouts(public_key).values("asset_id").annotate(total=Sum("amount"))
+    return {row["asset_id"]: int(row["total"]) for row in rows.order_by("asset_id")}
+
+
+def daily_payouts(public_key: str, days: int) -> dict:
+    """Job payouts per UTC day over the last `days` days (today included): `days`, and
+    `assets` {asset: [amount per day]} for each asset paid in that time (0 on quiet
+    days, so a chart shows the gaps)."""
+    today = timezone.now().astimezone(UTC).date()
+    first = today - timedelta(days=days - 1)
+    since = datetime.combine(first, datetime.min.time(), tzinfo=UTC)
+    rows = (
+        _payouts(public_key)
+        .filter(created_at__gte=since)
+        .annotate(day=TruncDate("created_at", tzinfo=UTC))
+        .values("asset_id", "day")
+        .annotate(total=Sum("amount"))
+        .values_list("asset_id", "day", "total")
+    )
+    paid: dict[str, dict[date, int]] = {}
+    for asset, day, total in rows:
+        paid.setdefault(asset, {})[day] = int(total)
+    calendar = [first + timedelta(days=n) for n in range(days)]
+    return {
+        "days": calendar,
+        "assets": {
+            asset: [per_day.get(day, 0) for day in calendar]
+            for asset, per_day in sorted(paid.items())
+        },
+    }
+
+
 def matured_unbondings() -> QuerySet[Unbonding]:
     return Unbonding.objects.filter(released_at=None, unbond_at__lte=timezone.now())
+
+
+def active_providers_count() -> int:
+    return Provider.objects.filter(active=True).count()

@@ -1,0 +1,143 @@
+"""The compute market in the browser: a buyer posts a job and sees a provider's bid arrive
+without reloading, assigns it, and accepts the result while both headers' balances
+follow; a provider registers, hears of a new job live and bids on it; a wrong value
+shows its error next to its field."""
+
+import hashlib
+import json
+from datetime import datetime, timedelta
+
+import pytest
+
+from tests.conftest import DOT
+from tests.e2e.conftest import sign_in
+from tests.jobs.market import ok, register, step, submit
+from tests.stack import ARTIFACTS
+
+pytestmark = pytest.mark.e2e
+
+FORECAST = {"model": "builtin:forecast", "horizon": 3, "forecast": [212.5, 198.0, 176.25]}
+
+
+def local_input(delta: timedelta) -> str:
+    """A `datetime-local` value: the browser runs in this machine's time zone."""
+    return (datetime.now() + delta).strftime("%Y-%m-%dT%H:%M")
+
+
+def post_job_from_the_page(page, **values) -> None:
+    form = "form[data-action=submit_job]"
+    page.fill(f"{form} [name=model_ref]", values.get("model_ref", "builtin:forecast"))
+    page.select_option(f"{form} [name=compute_type]", "gpu")
+    page.fill(
+        f"{form} [name=data_ref]",
+        'inline:{"start":1740960000,"step_seconds":3600,"values":[87,79,91,120],"horizon":3}',
+    )
+    page.select_option(f"{form} [name=asset]", "DOT")
+    page.fill(f"{form} [name=budget]", values.get("budget", "10"))
+    page.fill(f"{form} [name=deadline]", values.get("deadline", local_input(timedelta(hours=2))))
+    page.click(f"{form} button")
+
+
+def test_a_buyer_sees_a_bid_arrive_live_assigns_it_and_accepts_the_result(
+    open_as, actions, fund, alice, bob
+):
+    fund(alice, 50 * DOT)
+    fund(bob, 1000 * DOT)
+    register(actions, bob)  # 200 DOT staked: 800 DOT left
+    provider = open_as("Bob", "/provide/")
+    sign_in(provider)
+    provider.wait_for_selector("#pm-header-balances >> text=800 DOT")
+
+    page = open_as("Alice", "/jobs/")
+    sign_in(page)
+    page.wait_for_selector("#pm-my-jobs >> text=You have not posted a job yet")
+    post_job_from_the_page(page)
+    page.wait_for_url("**/jobs/*/")
+    job_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
+    page.wait_for_selector(f"#pm-bids-{job_id} >> text=No bids yet")
+    page.wait_for_selector("#pm-header-balances >> text=40 DOT")  # 10 DOT in escrow
+    page.evaluate("window.__pmSamePage = true")
+
+    bid = ok(step(actions, bob, job_id, "bids", price=str(8 * DOT), sla_seconds=900), 201)
+    row = page.wait_for_selector(f"#pm-bids-{job_id} tr[data-bid='{bid['id']}']")
+    assert "8 DOT" in row.inner_text() and "900 s" in row.inner_text()
+    assert page.evaluate("window.__pmSamePage") is True  # it arrived without a reload
+
+    row.query_selector("form[data-action=assign_provider] button").click()
+    page.wait_for_selector(f"#pm-job-state-{job_id} [data-status=assigned]")
+    page.wait_for_selector("#pm-header-balances >> text=42 DOT")  # 2 DOT back at once
+    assert "8 DOT" in page.inner_text(f"#pm-job-state-{job_id} .pm-stat")
+
+    ok(step(actions, bob, job_id, "start"))
+    page.wait_for_selector(f"#pm-job-state-{job_id} [data-status=in_progress]")
+    canonical = json.dumps(FORECAST, sort_keys=True, separators=(",", ":")).encode()
+    ok(
+        step(
+            actions,
+            bob,
+            job_id,
+            "result",
+            result_ref="inline:forecast",
+            result_hash=hashlib.sha256(canonical).hexdigest(),
+            result_content=FORECAST,
+        )
+    )
+    page.wait_for_selector(f"#pm-job-state-{job_id} [data-status=completed]")
+    assert "198.0" in page.inner_text("#pm-result pre")
+    page.screenshot(path=str(ARTIFACTS / "job-detail.png"), full_page=True)
+
+    page.click("form[data-action=accept_result] button")
+    page.wait_for_selector(f"#pm-job-state-{job_id} [data-status=settled]")
+    assert "released" in page.inner_text(f"#pm-job-state-{job_id} [data-escrow]")
+    # The provider's page follows: 8 DOT less the 2.5% fee paid, reputation up, charted.
+    provider.wait_for_selector("#pm-header-balances >> text=807.8 DOT")
+    provider.wait_for_selector("#pm-provider-summary [data-earned] >> text=7.8 DOT")
+    provider.wait_for_selector("[data-reputation='510']")
+    provider.wait_for_selector("[data-pm-chart='pm-earnings-chart'][data-pm-chart-ready] canvas")
+    provider.screenshot(path=str(ARTIFACTS / "provider.png"), full_page=True)
+
+    ok(submit(actions, bob, compute_type="cpu", budget=str(3 * DOT)), 201)  # someone else's
+    page.goto("/jobs/")
+    page.wait_for_selector(f"#pm-job-row-{job_id} [data-status=settled]")
+    page.screenshot(path=str(ARTIFACTS / "jobs.png"), full_page=True)
+
+
+def test_a_provider_registers_hears_of_a_new_job_live_and_bids(open_as, actions, fund, alice, bob):
+    fund(alice, 50 * DOT)
+    fund(bob, 500 * DOT)
+    page = open_as("Bob", "/provide/")
+    sign_in(page)
+    form = "form[data-action=register_provider]"
+    page.fill(f"{form} [name=name]", "Bob's GPU rack")
+    page.fill(f"{form} [name=regions]", "eu-west, eu-central")
+    page.check(f"{form} [name=capabilities][value=gpu]")
+    page.fill(f"{form} [name='pricing.gpu']", "1.5")
+    page.fill(f"{form} [name=stake]", "150")
+    with page.expect_navigation():
+        page.click(f"{form} button")
+    page.wait_for_selector("#pm-provider-summary >> text=150 DOT")
+    page.wait_for_selector("#pm-provider-open-jobs >> text=No open job needs gpu right now")
+
+    job = ok(submit(actions, alice), 201)
+    row = page.wait_for_selector(f"#pm-open-jobs-body tr#pm-open-job-{job['id']}")
+    assert "10 DOT" in row.inner_text()
+    assert not page.is_visible("#pm-provider-open-jobs .pm-empty-list")
+
+    row.query_selector("[name=price]").fill("9.5")
+    row.query_selector("button").click()
+    page.wait_for_selector(f"#pm-open-job-{job['id']} [data-my-bid] >> text=9.5 DOT")
+
+
+def test_a_deadline_too_soon_shows_its_error_next_to_the_field(open_as, fund, alice):
+    fund(alice, 50 * DOT)
+    page = open_as("Alice", "/jobs/")
+    sign_in(page)
+    post_job_from_the_page(page, deadline=local_input(timedelta(minutes=2)))
+    error = page.wait_for_selector(
+        "form[data-action=submit_job] [data-error-for=deadline]:not(:empty)"
+    )
+    assert "too soon" in error.inner_text()
+    assert "at least 300 s away" in page.inner_text(
+        "form[data-action=submit_job] [data-form-error]"
+    )
+    assert page.url.endswith("/jobs/")
