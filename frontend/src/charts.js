@@ -86,11 +86,18 @@ export function renderCharts(root = document) {
   for (const el of [...charts.keys()]) if (!el.isConnected) drop(el);
 }
 
+/** Draw the charts that are in the page but not drawn yet (freshly swapped in). */
+function renderNewCharts() {
+  for (const el of document.querySelectorAll('[data-pm-chart]')) if (!charts.has(el)) renderChart(el);
+  for (const el of [...charts.keys()]) if (!el.isConnected) drop(el);
+}
+
 function init() {
   renderCharts(document);
   document.addEventListener('htmx:afterSettle', (event) => renderCharts(event.target));
-  // Fragments pushed over /ws/live/ (hx-swap-oob) are swapped by htmx too.
-  document.addEventListener('htmx:oobAfterSwap', (event) => renderCharts(event.detail?.target || document));
+  // Fragments pushed over /ws/live/ (hx-swap-oob) replace their target: the event names
+  // the element that left the page, so draw whatever chart in the page is new.
+  document.addEventListener('htmx:oobAfterSwap', () => renderNewCharts());
 }
 
 window.PolkaMeshCharts = Object.freeze({ render: renderCharts });

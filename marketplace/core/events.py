@@ -4,7 +4,9 @@ Groups: `user.<public key hex>` (a wallet's private feed), `public` (market feed
 `capability.<cpu|gpu|tee>` (providers that can run such jobs).
 """
 
+import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -59,9 +61,23 @@ def deliver(events: list[OutboxEvent]) -> None:
     if not events:
         return
     try:
-        async_to_sync(send_events)(events)
+        if _loop_running():
+            # Code that commits while an event loop runs in its thread (a test driving a
+            # browser, an embedding host) cannot block on that loop: push from a thread.
+            with ThreadPoolExecutor(max_workers=1) as pusher:
+                pusher.submit(async_to_sync(send_events), events).result()
+        else:
+            async_to_sync(send_events)(events)
     except Exception:  # a blinking Redis must not fail the request that committed
         log.warning("push of %d event(s) failed; clients will catch up", len(events), exc_info=True)
+
+
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 async def send_events(events: list[OutboxEvent]) -> None:
