@@ -14,6 +14,11 @@ from marketplace.providers.models import Provider
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _private_var_dir(settings, tmp_path):
+    settings.VAR_DIR = tmp_path  # the TEE worker's key file goes here
+
+
 def test_the_demo_has_two_settled_jobs_run_by_bob_and_loading_it_again_adds_nothing():
     call_command("load_demo", stdout=io.StringIO())
     call_command("load_demo", stdout=io.StringIO())
@@ -23,7 +28,7 @@ def test_the_demo_has_two_settled_jobs_run_by_bob_and_loading_it_again_adds_noth
         ("builtin:forecast", "settled"),
         ("builtin:anomaly", "settled"),
     ]
-    bob = Provider.objects.get()
+    bob = Provider.objects.get(capabilities=runners.capabilities())
     assert bob.capabilities == runners.capabilities()
     for job in jobs:
         assert job.assigned_provider == bob
@@ -31,3 +36,17 @@ def test_the_demo_has_two_settled_jobs_run_by_bob_and_loading_it_again_adds_noth
         assert runners.result_hash(job.result_content) == job.result_hash
         assert "error" not in job.result_content
     assert len(jobs[0].result_content["forecast"]) == 24
+
+
+def test_the_demo_approves_daves_tee_worker_with_the_key_its_agent_will_use(settings):
+    from marketplace.agents.tee import load_or_create_key
+    from marketplace.confidential.models import TeeWorker
+
+    call_command("load_demo", stdout=io.StringIO())
+    call_command("load_demo", stdout=io.StringIO())
+
+    worker = TeeWorker.objects.get()
+    key = load_or_create_key(settings.VAR_DIR / "agents" / "tee-dave.key")
+    assert worker.status == "approved"
+    assert worker.encryption_public_key == bytes(key.public_key).hex()
+    assert Provider.objects.get(wallet=worker.wallet).capabilities == ["tee"]
