@@ -4,15 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('jobs', '0001_initial'),
+        ("jobs", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='job',
-            name='attested_delivery',
-            field=models.BooleanField(default=False, help_text='Delivered only by a verified TEE attestation (confidential jobs).'),
+            model_name="job",
+            name="attested_delivery",
+            field=models.BooleanField(
+                default=False,
+                help_text="Delivered only by a verified TEE attestation (confidential jobs).",
+            ),
         ),
     ]
