@@ -4,18 +4,9 @@ admins)."""
 
 from django.contrib import admin
 
+from polkamesh_web.admin import ReadOnlyAdmin
+
 from .models import Account, Asset, Hold, Transfer
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Asset)

@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 
 from marketplace.core.errors import ApiError
 from marketplace.providers.admin import form_action
+from polkamesh_web.admin import NoAddDeleteAdmin
 
 from . import services
 from .models import ConfidentialJob, TeeWorker
@@ -13,19 +14,13 @@ class RevokeForm(forms.Form):
 
 
 @admin.register(TeeWorker)
-class TeeWorkerAdmin(admin.ModelAdmin):
+class TeeWorkerAdmin(NoAddDeleteAdmin):
     list_display = ["id", "wallet", "status", "created_at", "approved_at", "revoked_at"]
     list_filter = ["status"]
     search_fields = ["wallet__public_key", "encryption_public_key"]
     list_select_related = ["wallet"]
     readonly_fields = [f.name for f in TeeWorker._meta.fields]
     actions = ["approve", "revoke"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description="Approve (buyers may seal jobs to it)")
     def approve(self, request, queryset):
@@ -51,15 +46,9 @@ class TeeWorkerAdmin(admin.ModelAdmin):
 
 
 @admin.register(ConfidentialJob)
-class ConfidentialJobAdmin(admin.ModelAdmin):
+class ConfidentialJobAdmin(NoAddDeleteAdmin):
     list_display = ["id", "job", "worker", "payload_hash", "attested_at"]
     list_select_related = ["job", "worker__wallet"]
     # Ciphertexts stay out of the admin: staff have no key to open them anyway.
     fields = ["job", "worker", "payload_hash", "result_hash", "attestation_proof", "attested_at"]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

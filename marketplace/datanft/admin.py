@@ -3,18 +3,9 @@ signed transfer, money by purchases, readings by the owner's signed publish."""
 
 from django.contrib import admin
 
+from polkamesh_web.admin import ReadOnlyAdmin
+
 from .models import DataAccess, DataNFT, Purchase, Reading, Subscription
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(DataNFT)

@@ -1,21 +1,10 @@
 from django.contrib import admin, messages
 
+from polkamesh_web.admin import ReadOnlyAdmin
+
 from . import selectors, services
 from .clearing import ClearingInvariantError
 from .models import Batch, BatchPair, BatchStatus, Intent, Pool
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Changes go through services (seed_pool, the settlement), never through forms."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Pool)

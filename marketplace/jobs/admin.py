@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 
 from marketplace.providers.admin import form_action
+from polkamesh_web.admin import NoAddDeleteAdmin
 
 from . import services
 from .models import Bid, Job, JobEvent, JobStatus, Resolution
@@ -36,7 +37,7 @@ class BidInline(admin.TabularInline):
 
 
 @admin.register(Job)
-class JobAdmin(admin.ModelAdmin):
+class JobAdmin(NoAddDeleteAdmin):
     list_display = ["id", "created_at", "owner", "compute_type", "asset", "budget", "status"]
     list_filter = ["status", "compute_type", "asset"]
     search_fields = ["owner__public_key", "model_ref"]
@@ -44,12 +45,6 @@ class JobAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in Job._meta.fields]
     inlines = [BidInline, JobEventInline]
     actions = ["resolve_dispute"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description="Resolve disputes (release, refund or split)")
     def resolve_dispute(self, request, queryset):

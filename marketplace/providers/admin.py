@@ -5,6 +5,7 @@ from django.template.response import TemplateResponse
 
 from ledger.errors import LedgerError
 from marketplace.core.errors import ApiError
+from polkamesh_web.admin import NoAddDeleteAdmin
 
 from . import selectors, services
 from .models import Provider, Slash, Unbonding
@@ -45,19 +46,13 @@ class DeactivateForm(forms.Form):
 
 
 @admin.register(Provider)
-class ProviderAdmin(admin.ModelAdmin):
+class ProviderAdmin(NoAddDeleteAdmin):
     list_display = ["id", "name", "wallet", "reputation", "stake", "active", "jobs_completed"]
     list_filter = ["active"]
     search_fields = ["name", "wallet__public_key"]
     list_select_related = ["wallet"]
     readonly_fields = [f.name for f in Provider._meta.fields]
     actions = ["slash", "deactivate"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="stake")
     def stake(self, provider):
@@ -89,24 +84,12 @@ class ProviderAdmin(admin.ModelAdmin):
 
 
 @admin.register(Unbonding)
-class UnbondingAdmin(admin.ModelAdmin):
+class UnbondingAdmin(NoAddDeleteAdmin):
     list_display = ["id", "provider", "amount", "unbond_at", "released_at"]
     readonly_fields = [f.name for f in Unbonding._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Slash)
-class SlashAdmin(admin.ModelAdmin):
+class SlashAdmin(NoAddDeleteAdmin):
     list_display = ["id", "created_at", "provider", "amount", "beneficiary", "job_id", "reason"]
     readonly_fields = [f.name for f in Slash._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,5 +1,7 @@
 from django.contrib import admin, messages
 
+from polkamesh_web.admin import NoAddDeleteAdmin, ReadOnlyAdmin
+
 from . import services
 from .models import ApiToken, SignedAction, Wallet, Withdrawal, WithdrawalStatus
 
@@ -15,22 +17,13 @@ class WalletAdmin(admin.ModelAdmin):
 
 
 @admin.register(SignedAction)
-class SignedActionAdmin(admin.ModelAdmin):
+class SignedActionAdmin(ReadOnlyAdmin):
     """The audit trail: read-only."""
 
     list_display = ["id", "created_at", "action", "wallet", "response_status"]
     list_filter = ["action", "response_status"]
     search_fields = ["nonce", "wallet__public_key", "payload"]
     list_select_related = ["wallet"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ApiToken)
@@ -43,17 +36,11 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(Withdrawal)
-class WithdrawalAdmin(admin.ModelAdmin):
+class WithdrawalAdmin(NoAddDeleteAdmin):
     list_display = ["id", "created_at", "wallet", "asset", "amount", "destination", "status"]
     list_filter = ["status", "asset"]
     readonly_fields = [f.name for f in Withdrawal._meta.fields]
     actions = ["mark_paid", "mark_failed"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def _decide(self, request, queryset, decide, verb):
         done = 0
