@@ -45,100 +45,62 @@ def wait_for_http(url: str, process: subprocess.Popen, timeout: float = 30) -> N
     raise TimeoutError(url)
 
 
-def _stop(processes: list[subprocess.Popen]) -> None:
-    for process in processes:
-        process.terminate()
-    for process in processes:
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
-def _log(name: str):
+@contextmanager
+def running(name: str, *args: str, **env):
+    """`python <args>` on the test database and Redis, its output in
+    test-artifacts/<name>.log; yields (process, log path) and stops it afterwards."""
     ARTIFACTS.mkdir(exist_ok=True)
-    return open(ARTIFACTS / f"{name}.log", "a")
+    log_path = ARTIFACTS / f"{name}.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, *args],
+            cwd=ROOT,
+            env=stack_env(**env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            yield process, log_path
+        finally:
+            _stop(process)
 
 
 @contextmanager
 def celery_worker(name: str = "worker", concurrency: int = 1, **env):
-    """A real `celery worker` process on the test database and Redis."""
-    log = _log(name)
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "polkamesh_web",
-            "worker",
-            "--loglevel",
-            "INFO",
-            "--concurrency",
-            str(concurrency),
-            "--without-heartbeat",
-            "--without-mingle",
-            "--without-gossip",
-            "--hostname",
-            f"{name}@%h",
-        ],
-        cwd=ROOT,
-        env=stack_env(**env),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
+    """A real `celery worker` process."""
+    celery = ("-m", "celery", "-A", "polkamesh_web", "worker", "--loglevel", "INFO")
+    quiet = ("--without-heartbeat", "--without-mingle", "--without-gossip")
+    options = ("--concurrency", str(concurrency), "--hostname", f"{name}@%h")
+    with running(name, *celery, *quiet, *options, **env) as (worker, _):
         yield worker
-    finally:
-        _stop([worker])
-        log.close()
 
 
 @contextmanager
 def celery_beat(name: str = "beat", **env):
-    """A real `celery beat` process (the database scheduler) on the test database and
-    Redis. Exactly one per test, as in production."""
-    log = _log(name)
-    beat = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "polkamesh_web", "beat", "--loglevel", "INFO"],
-        cwd=ROOT,
-        env=stack_env(**env),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
+    """A real `celery beat` process (the database scheduler). Exactly one per test, as in
+    production."""
+    with running(name, "-m", "celery", "-A", "polkamesh_web", "beat", "-l", "INFO", **env) as (
+        beat,
+        _,
+    ):
         yield beat
-    finally:
-        _stop([beat])
-        log.close()
 
 
 @contextmanager
 def web_server(name: str = "web", **env):
     """A real daphne process; yields its base URL once it answers."""
     port = free_port()
-    log = _log(name)
-    web = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "daphne",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "polkamesh_web.asgi:application",
-        ],
-        cwd=ROOT,
-        env=stack_env(**env),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
+    daphne = ("-m", "daphne", "-b", "127.0.0.1", "-p", str(port))
+    with running(name, *daphne, "polkamesh_web.asgi:application", **env) as (web, _):
+        url = f"http://127.0.0.1:{port}"
         wait_for_http(url + "/api/config", web)
         yield url
-    finally:
-        _stop([web])
-        log.close()

@@ -7,8 +7,6 @@ beat's review sweep releases the escrow. Nobody but the processes acts after the
 posted."""
 
 import json
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -52,24 +50,10 @@ def stack_url(transactional_db):
 
 @pytest.fixture
 def provider_agent(stack_url, tmp_path):
-    log_path = stack.ARTIFACTS / "living-provider.log"
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            [
-                *(sys.executable, "manage.py", "provider_agent", "--uri", "//Bob"),
-                *("--url", stack_url, "--price", f"DOT={PRICE}"),
-                *("--state-file", str(tmp_path / "bob.json"), "--poll-seconds", "2"),
-            ],
-            cwd=stack.ROOT,
-            env=stack.stack_env(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            yield process, log_path
-        finally:
-            process.terminate()
-            process.wait(timeout=15)
+    agent = ("provider_agent", "--uri", "//Bob", "--url", stack_url, "--price", f"DOT={PRICE}")
+    options = ("--state-file", str(tmp_path / "bob.json"), "--poll-seconds", "2")
+    with stack.running("living-provider", "manage.py", *agent, *options) as running:
+        yield running
 
 
 def traffic_nft(carol) -> int:

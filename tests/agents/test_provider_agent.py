@@ -2,8 +2,6 @@
 bids, runs and delivers a forecast; an agent that dies mid-job finishes it once."""
 
 import json
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -62,25 +60,10 @@ def market(server):
 
 @pytest.fixture
 def agent_process(server, market, tmp_path):
-    log_path = stack.ARTIFACTS / "agents-provider.log"
-    stack.ARTIFACTS.mkdir(exist_ok=True)
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            [
-                *(sys.executable, "manage.py", "provider_agent", "--uri", "//Bob"),
-                *("--url", server, "--state-file", str(tmp_path / "bob.json")),
-                *("--poll-seconds", "2"),
-            ],
-            cwd=stack.ROOT,
-            env=stack.stack_env(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            yield process, log_path
-        finally:
-            process.terminate()
-            process.wait(timeout=15)
+    agent = ("provider_agent", "--uri", "//Bob", "--url", server, "--poll-seconds", "2")
+    state = ("--state-file", str(tmp_path / "bob.json"))
+    with stack.running("agents-provider", "manage.py", *agent, *state) as running:
+        yield running
 
 
 def test_the_agent_bids_runs_and_delivers_a_forecast_that_alice_accepts(market, agent_process):

@@ -5,8 +5,6 @@ attests, the job settles; alice opens the forecast with her reply key."""
 
 import base64
 import json
-import subprocess
-import sys
 
 import pytest
 from nacl.public import PrivateKey, PublicKey, SealedBox
@@ -35,25 +33,10 @@ def server(transactional_db):
 
 @pytest.fixture
 def tee_worker(server, tmp_path):
-    log_path = stack.ARTIFACTS / "confidential-tee-worker.log"
-    stack.ARTIFACTS.mkdir(exist_ok=True)
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            [
-                *(sys.executable, "manage.py", "tee_worker", "--uri", "//Dave"),
-                *("--key-file", str(tmp_path / "dave.key"), "--url", server),
-                *("--state-file", str(tmp_path / "dave.json"), "--poll-seconds", "2"),
-            ],
-            cwd=stack.ROOT,
-            env=stack.stack_env(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            yield process, log_path
-        finally:
-            process.terminate()
-            process.wait(timeout=15)
+    worker = ("tee_worker", "--uri", "//Dave", "--url", server, "--poll-seconds", "2")
+    files = ("--key-file", str(tmp_path / "dave.key"), "--state-file", str(tmp_path / "dave.json"))
+    with stack.running("confidential-tee-worker", "manage.py", *worker, *files) as running:
+        yield running
 
 
 def test_the_real_tee_worker_runs_a_sealed_forecast_and_gets_paid(server, tee_worker, dave):

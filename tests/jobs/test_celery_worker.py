@@ -1,12 +1,8 @@
 """A real Celery worker process on Redis runs the sweeps against the test database:
 an overdue job is refunded and an unanswered result is auto-released."""
 
-import os
-import subprocess
-import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -14,44 +10,35 @@ from django.utils import timezone
 
 from marketplace.jobs import services, tasks
 from marketplace.jobs.models import Job
+from tests import stack
 from tests.conftest import DOT, balance
 from tests.jobs.test_sweeps import overdue_jobs
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-ROOT = Path(__file__).resolve().parents[2]
-WORKER = ["-m", "celery", "-A", "polkamesh_web", "worker", "--pool=solo", "-l", "warning"]
-QUIET = ["--without-gossip", "--without-mingle", "--without-heartbeat"]
-
 
 @pytest.fixture
-def worker(tmp_path):
+def worker():
     if not settings.REDIS_URL:
         pytest.skip("needs REDIS_URL (the worker must share the broker)")
-    db = settings.DATABASES["default"]
-    env = {
-        **os.environ,
-        "DATABASE_URL": (
-            f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-        ),
-        "REDIS_URL": settings.REDIS_URL,
-    }
     from polkamesh_web.celery import app
 
     app.control.purge()  # nothing left over from an earlier run
-    log = tmp_path / "worker.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, *WORKER, *QUIET], cwd=ROOT, env=env, stdout=output, stderr=output
-        )
-    process.log = log
-    yield process
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    with stack.running(
+        "jobs-worker",
+        "-m",
+        "celery",
+        "-A",
+        "polkamesh_web",
+        "worker",
+        "--pool=solo",
+        "-l",
+        "warning",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+    ) as running:
+        yield running
 
 
 def wait_for(condition, timeout: float = 60) -> bool:
@@ -81,7 +68,7 @@ def test_a_worker_refunds_an_expired_job_and_releases_an_unanswered_result(
         statuses = dict(Job.objects.filter(pk__in=[overdue, completed]).values_list("pk", "status"))
         return statuses == {overdue: "expired", completed: "settled"}
 
-    assert wait_for(settled), worker.log.read_text()
+    assert wait_for(settled), worker[1].read_text()
     fee = 8 * DOT * 250 // 10_000
     # alice funded 30 jobs of 10 DOT; one 10 DOT budget came back, 14 unassigned jobs and
     # 14 assigned ones (2 DOT returned each at assignment) are still held.
