@@ -1,0 +1,202 @@
+"""Signed `submit_job` over HTTP against a real daphne server, next to a bare Django view
+measured in the same run against the same server; then the ledger bench
+(bench/ledger_transfer.py) again, so both ratios of issue 8 are printed together.
+
+The script starts daphne on a free port of 127.0.0.1 with the bench database, its own
+Redis database (BENCH_REDIS_URL, default redis://127.0.0.1:6379/15) and rate limits
+set out of the way, and a bench-only URLconf (bench/web_urls.py: the product's URLs
+plus `/bench/bare`). CLIENTS threads (requests, one keep-alive session each) then hit
+`GET /bench/bare` and `POST /api/jobs` for PHASE_SECONDS each, ROUNDS times, alternating.
+Each client signs with its own wallet, funded through `ledger.services.deposit`;
+envelopes are signed before a phase starts, so the client measures the server.
+
+    .venv/bin/python bench/http_submit_job.py
+    BENCH_CLIENTS=8 BENCH_SECONDS=8 BENCH_ROUNDS=2 .venv/bin/python bench/http_submit_job.py
+"""
+
+import os
+import re
+import secrets
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+from _django import ROOT, setup
+
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
+PHASE_SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "2"))
+MAX_SIGNED = int(os.environ.get("BENCH_MAX_SIGNED", "600"))  # per client and phase
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
+UNLIMITED = "100000000/minute"
+RATES = {name: UNLIMITED for name in ("PM_RATE_IP", "PM_RATE_ADDRESS", "PM_RATE_LOGIN")}
+RATES["PM_RATE_FAUCET"] = UNLIMITED
+BUDGET = 10**9  # PM_MIN_BUDGET of DOT
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+class Phase:
+    """CLIENTS threads, each sending its own requests until the time is up."""
+
+    def __init__(self, name: str, make_requests):
+        self.name = name
+        self.make_requests = make_requests  # client index → list of (method, path, body)
+        self.latencies: list[float] = []
+        self.errors: list[str] = []
+        self.lock = threading.Lock()
+
+    def run(self, base_url: str) -> dict:
+        import requests
+
+        batches = [self.make_requests(i) for i in range(CLIENTS)]
+        barrier = threading.Barrier(CLIENTS + 1)
+        finished = [0.0] * CLIENTS
+
+        def client(i: int) -> None:
+            session = requests.Session()
+            session.get(base_url + "/bench/bare")  # open the keep-alive connection
+            mine: list[float] = []
+            barrier.wait()
+            deadline = time.perf_counter() + PHASE_SECONDS
+            for method, path, body, expected in batches[i]:
+                if time.perf_counter() >= deadline:
+                    break
+                began = time.perf_counter()
+                response = session.request(method, base_url + path, json=body, timeout=30)
+                mine.append(time.perf_counter() - began)
+                if response.status_code != expected:
+                    with self.lock:
+                        self.errors.append(f"{response.status_code} {response.text[:200]}")
+            finished[i] = time.perf_counter()
+            session.close()
+            with self.lock:
+                self.latencies.extend(mine)
+
+        threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
+        for thread in threads:
+            thread.start()
+        barrier.wait()
+        started = time.perf_counter()
+        for thread in threads:
+            thread.join()
+        elapsed = max(finished) - started
+        if self.errors:
+            raise SystemExit(f"{self.name}: {len(self.errors)} errors, first: {self.errors[0]}")
+        return {
+            "name": self.name,
+            "requests": len(self.latencies),
+            "rate": len(self.latencies) / elapsed,
+            "p50": percentile(self.latencies, 0.50) * 1000,
+            "p99": percentile(self.latencies, 0.99) * 1000,
+        }
+
+
+def fund(signers) -> None:
+    from django.db import transaction
+
+    from ledger import services as ledger
+
+    with transaction.atomic():
+        for signer in signers:
+            ledger.deposit(
+                signer.keypair.public_key.hex(),
+                "DOT",
+                10**24,
+                kind="bench",
+                reference="bench",
+                key=f"bench:{signer.address}:{secrets.token_hex(8)}",
+            )
+
+
+def submit_job_requests(signer, domain: str):
+    params = {
+        "model_ref": "bench/model",
+        "data_ref": "",
+        "compute_type": "cpu",
+        "asset": "DOT",
+        "budget": str(BUDGET),
+        "deadline": (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "privacy_required": False,
+    }
+    out = []
+    for _ in range(MAX_SIGNED):
+        payload = signer.payload(
+            "submit_job", params, domain=domain, nonce=secrets.token_urlsafe(24)
+        )
+        body = {"payload": payload, "signature": signer.sign(payload)}
+        out.append(("POST", "/api/jobs", body, 201))
+    return out
+
+
+def bare_requests(_i: int):
+    return [("GET", "/bench/bare", None, 200)] * 100_000
+
+
+def print_phase(result: dict) -> None:
+    print(
+        f"  {result['name']:<16} {result['requests']:6d} req  {result['rate']:8.1f} req/s"
+        f"  p50 {result['p50']:7.1f} ms  p99 {result['p99']:7.1f} ms"
+    )
+
+
+def ledger_bench() -> float | None:
+    """bench/ledger_transfer.py in a subprocess (after the server stopped)."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "ledger_transfer.py")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    print(done.stdout.rstrip())
+    if done.returncode:
+        print(done.stderr[-2000:])
+        return None
+    match = re.search(r"ratio\s*:\s*([0-9.]+)", done.stdout)
+    return float(match.group(1)) if match else None
+
+
+def main() -> None:
+    os.environ.update(RATES)
+    setup()
+    from django.conf import settings
+
+    from marketplace.agents.client import Signer
+    from tests.stack import web_server
+
+    signers = [Signer.from_uri(f"//BenchHttp{i}") for i in range(CLIENTS)]
+    fund(signers)
+    env = {"REDIS_URL": REDIS_URL, "DJANGO_SETTINGS_MODULE": "bench.web_settings", **RATES}
+    rounds = []
+    with web_server("bench-web", **env) as base_url:
+        # warm up both paths (imports, connections, first queries)
+        Phase("warm-up bare", bare_requests).run(base_url)
+        for round_ in range(ROUNDS):
+            bare = Phase("bare view", bare_requests).run(base_url)
+            submit = Phase(
+                "submit_job",
+                lambda i: submit_job_requests(signers[i], settings.PM_DOMAIN),
+            ).run(base_url)
+            rounds.append((bare, submit))
+            print(f"round {round_ + 1}: {CLIENTS} clients, {PHASE_SECONDS:.0f} s per phase")
+            print_phase(bare)
+            print_phase(submit)
+            print(f"  ratio submit_job / bare: {submit['rate'] / bare['rate']:.2f} (goal >= 0.40)")
+    ratios = [submit["rate"] / bare["rate"] for bare, submit in rounds]
+    print(f"HTTP ratio, median of {len(ratios)} rounds: {statistics.median(ratios):.2f}")
+    print("--- ledger bench (bench/ledger_transfer.py) ---")
+    ledger_ratio = ledger_bench()
+    print("--- issue 8 ratios (goal >= 0.40 each) ---")
+    print(f"signed submit_job / bare view : {statistics.median(ratios):.2f}")
+    print(f"ledger service / raw SQL      : {ledger_ratio}")
+
+
+if __name__ == "__main__":
+    main()
