@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from marketplace.confidential import views as confidential_views
 from marketplace.core import views as core_views
+from marketplace.core.admin_login import admin_login
 from marketplace.datanft import views as data_views
 from marketplace.intents import views as trade_views
 from marketplace.jobs import views as job_views
@@ -40,6 +41,7 @@ urlpatterns = [
         name="confidential-jobs-mine",
     ),
     path("healthz", core_views.healthz, name="healthz"),
+    path("admin/login/", admin_login),  # the admin's own login, throttled per IP
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

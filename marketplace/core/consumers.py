@@ -1,7 +1,11 @@
-"""`/ws/events/?token=…`: JSON events for agents (provider and TEE worker agents, bots).
+"""`/ws/events/?token=…[&since=<event id>]`: JSON events for agents (provider and TEE
+worker agents, bots).
 
 The consumer only authenticates, joins groups and forwards; what a wallet may hear
-is decided by the groups `marketplace.core.hooks` says it belongs to."""
+is decided by the groups `marketplace.core.hooks` says it belongs to. With `since`,
+the events of those groups after that id are replayed from the outbox first (a
+client that lost pushes or its connection catches up), then live ones follow; an
+event both replayed and pushed live is sent once."""
 
 from urllib.parse import parse_qs
 
@@ -11,26 +15,39 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from . import relay
 from .events import PUBLIC, user_group
 from .hooks import groups_for
+from .selectors import events_since
 
 
 class EventsConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self):
         query = parse_qs(self.scope.get("query_string", b"").decode())
         token = (query.get("token") or [""])[0]
+        since = (query.get("since") or [""])[0]
         wallet = await _wallet_for_token(token)
         if wallet is None:
             await self.close(code=4401)
+            return
+        if since and not since.isdigit():
+            await self.close(code=4400)
             return
         self.groups = [
             PUBLIC,
             user_group(wallet.public_key),
             *await database_sync_to_async(groups_for)(wallet),
         ]
+        # Join before reading the outbox: an event committed in between is then either
+        # replayed or pushed live (or both, and `self.replayed` drops the second copy).
         for group in self.groups:
             await self.channel_layer.group_add(group, self.channel_name)
         relay.ensure_running()
         await self.accept()
         await self.send_json({"type": "hello", "data": {"address": wallet.address}})
+        missed = (
+            await database_sync_to_async(events_since)(int(since), self.groups) if since else []
+        )
+        self.replayed = {event.pk for event in missed}
+        for event in missed:
+            await self._send_event(event.as_message())
 
     async def disconnect(self, code):
         for group in getattr(self, "groups", []):
@@ -42,6 +59,12 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
 
     async def event_forward(self, message):
         event = message["event"]
+        if event["id"] in self.replayed:
+            self.replayed.discard(event["id"])
+            return
+        await self._send_event(event)
+
+    async def _send_event(self, event: dict) -> None:
         await self.send_json({"id": event["id"], "type": event["type"], "data": event["data"]})
 
 

@@ -4,7 +4,9 @@ app uses for amounts and addresses."""
 import logging
 import re
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import exceptions as drf
@@ -64,6 +66,9 @@ def exception_handler(exc, context):
         return error_response("invalid_params", message, 400, fields)
     if isinstance(exc, (drf.ParseError, drf.UnsupportedMediaType)):
         return error_response("invalid_params", str(exc.detail), 400)
+    if isinstance(exc, RequestDataTooBig):  # over DATA_UPLOAD_MAX_MEMORY_SIZE (PM_MAX_BODY_BYTES)
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return error_response("invalid_params", f"The request body is over {limit} bytes.", 400)
     if isinstance(exc, (drf.NotAuthenticated, drf.AuthenticationFailed)):
         return error_response("not_authenticated", str(exc.detail), 401)
     if isinstance(exc, (drf.PermissionDenied, DjangoPermissionDenied)):

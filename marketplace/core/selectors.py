@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from ledger import selectors as ledger_selectors
 
-from .models import Heartbeat
+from .models import Heartbeat, OutboxEvent
 from .services import WORKER
 
 
@@ -32,3 +32,12 @@ def public_config() -> dict:
         "faucet_max": settings.PM_FAUCET_MAX,
         "signature_max_age_seconds": settings.PM_SIGNATURE_MAX_AGE_SECONDS,
     }
+
+
+def events_since(since: int, groups: list[str]) -> list[OutboxEvent]:
+    """The outbox events after id `since` addressed to any of `groups`, oldest first:
+    what a reconnecting client missed (kept for PM_OUTBOX_RETENTION_SECONDS). Filtered
+    here rather than in SQL: the JSON list of groups has no portable overlap lookup."""
+    wanted = set(groups)
+    events = OutboxEvent.objects.filter(id__gt=since).order_by("id").iterator(chunk_size=500)
+    return [event for event in events if wanted.intersection(event.groups)]

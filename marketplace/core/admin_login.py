@@ -1,0 +1,56 @@
+"""The Django admin's sign-in, throttled per client IP.
+
+After `FAILURES` failed sign-ins from one IP within `WINDOW_SECONDS`, that IP's
+sign-ins answer 429 without the password being checked — the right one included —
+until the oldest failure leaves the window: a guesser learns nothing from further
+tries, while staff elsewhere are unaffected. The failures are counted by DRF's
+cache-based throttle (Redis when REDIS_URL is set, so every web process counts
+together); the client IP is DRF's (`NUM_PROXIES` says which X-Forwarded-For entry)."""
+
+from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpResponse
+from rest_framework.throttling import SimpleRateThrottle
+
+FAILURES = 10
+WINDOW_SECONDS = 300
+
+
+class AdminLoginThrottle(SimpleRateThrottle):
+    scope = "admin-login"
+    rate = f"{FAILURES}/{WINDOW_SECONDS}s"
+
+    def parse_rate(self, rate) -> tuple[int, int]:
+        return FAILURES, WINDOW_SECONDS
+
+    def get_cache_key(self, request, view) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+    def locked(self, request) -> bool:
+        """Whether this IP used up its failures (without counting this request)."""
+        self.key = self.get_cache_key(request, None)
+        self.now = self.timer()
+        self.history = [t for t in self.cache.get(self.key, []) if t > self.now - self.duration]
+        return len(self.history) >= self.num_requests
+
+    def record_failure(self, request) -> None:
+        self.allow_request(request, None)
+
+
+@login_not_required
+def admin_login(request, extra_context=None):
+    """`admin.site.login`, refused with 429 while the client IP is locked out."""
+    throttle = AdminLoginThrottle()
+    signing_in = request.method == "POST"
+    if signing_in and throttle.locked(request):
+        response = HttpResponse(
+            "Too many failed sign-ins from your address; try again later.",
+            status=429,
+            content_type="text/plain; charset=utf-8",
+        )
+        response["Retry-After"] = str(int(throttle.wait() or 1))
+        return response
+    response = admin.site.login(request, extra_context)
+    if signing_in and response.status_code != 302:  # the form came back with an error
+        throttle.record_failure(request)
+    return response
