@@ -262,6 +262,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "marketplace.core.rest.Pagination",
     "DEFAULT_THROTTLE_CLASSES": ["marketplace.core.throttles.IpThrottle"],
+    # How many proxies stand in front (each appends to X-Forwarded-For). 0: the client
+    # IP is REMOTE_ADDR and a forged X-Forwarded-For cannot dodge the per-IP limits.
+    "NUM_PROXIES": env_int("PM_NUM_PROXIES", 0),
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "marketplace.core.rest.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

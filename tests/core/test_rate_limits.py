@@ -67,3 +67,10 @@ def test_one_client_address_over_its_limit_is_rate_limited(api):
     assert (response.status_code, code(response)) == (429, "rate_limited")
     assert int(response["Retry-After"]) >= 1
     assert api.get("/api/config", REMOTE_ADDR="198.51.100.8").status_code == 200
+
+
+@override_settings(PM_RATE_IP="1/minute")
+def test_a_forged_forwarded_for_header_does_not_dodge_the_per_ip_limit(api):
+    api.get("/api/config", REMOTE_ADDR="198.51.100.9", HTTP_X_FORWARDED_FOR="10.0.0.1")
+    response = api.get("/api/config", REMOTE_ADDR="198.51.100.9", HTTP_X_FORWARDED_FOR="10.0.0.2")
+    assert (response.status_code, code(response)) == (429, "rate_limited")
