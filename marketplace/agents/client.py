@@ -222,8 +222,9 @@ class Client:
 
 class EventListener(threading.Thread):
     """Reads `/ws/events/` into `self.events` (a queue of `{type, data}`), reconnecting
-    with exponential backoff. Every (re)connect puts a `CONNECTED` event first: the
-    consumer then re-reads state over HTTP, so nothing sent while it was away is lost."""
+    with exponential backoff. A reconnect asks for the events it missed (`since=` the
+    last event id it saw), and every (re)connect puts a `CONNECTED` event first so the
+    consumer can also re-read state over HTTP."""
 
     def __init__(self, client: Client, *, stop: threading.Event):
         super().__init__(name="events", daemon=True)
@@ -231,6 +232,7 @@ class EventListener(threading.Thread):
         self.stop = stop
         self.events: queue.Queue[dict] = queue.Queue()
         self.connections = 0
+        self.last_event_id: int | None = None
 
     def run(self) -> None:
         from websockets.exceptions import ConnectionClosed, InvalidStatus
@@ -241,6 +243,8 @@ class EventListener(threading.Thread):
             try:
                 token = self.client.token or self.client.login()
                 url = f"{self.client.events_url()}?token={token}"
+                if self.last_event_id is not None:
+                    url += f"&since={self.last_event_id}"
                 with connect(url, origin=self.client.base_url, open_timeout=10) as socket:
                     hello = json.loads(socket.recv(timeout=10))
                     if hello.get("type") != "hello":
@@ -269,4 +273,6 @@ class EventListener(threading.Thread):
                 continue
             event = json.loads(message)
             if isinstance(event, dict) and isinstance(event.get("type"), str):
+                if isinstance(event.get("id"), int):
+                    self.last_event_id = max(self.last_event_id or 0, event["id"])
                 self.events.put(event)

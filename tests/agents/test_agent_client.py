@@ -132,3 +132,27 @@ def test_the_events_stream_reconnects_after_a_server_restart_and_resyncs(
         assert next(b for b in balance if b["asset"] == "DOT")["available"] == str(2 * DOT)
         listener.stop.set()
         listener.join(timeout=5)
+
+
+def test_events_committed_while_the_listener_was_away_arrive_when_it_reconnects(
+    transactional_db, monkeypatch
+):
+    from django.db import transaction
+
+    from marketplace.core.events import publish, user_group
+
+    port = stack.free_port()
+    monkeypatch.setattr(stack, "free_port", lambda: port)
+    with stack.web_server("agents-web") as url:
+        alice = client_for(url, "//Alice", retry_for=60)
+        listener = alice.listen()
+        next_event(listener, CONNECTED)
+        alice.post_action("/api/faucet", "faucet", {"asset": "DOT", "amount": str(DOT)})
+        next_event(listener, "balance")
+    with transaction.atomic():  # nobody is listening: the push is lost, the row stays
+        publish([user_group(alice.signer.keypair.public_key.hex())], "job.status", {"missed": True})
+    with stack.web_server("agents-web"):
+        next_event(listener, CONNECTED, timeout=40)
+        assert next_event(listener, "job.status")["data"] == {"missed": True}
+        listener.stop.set()
+        listener.join(timeout=5)
