@@ -21,9 +21,13 @@ _task: asyncio.Task | None = None
 def ensure_running() -> None:
     """Start the relay in this process's event loop once (idempotent)."""
     global _task
-    if settings.PM_EVENTS_DIRECT or (_task is not None and not _task.done()):
+    loop = asyncio.get_running_loop()
+    # A task of a loop that has since closed never finishes: only this loop's counts.
+    if settings.PM_EVENTS_DIRECT or (
+        _task is not None and not _task.done() and _task.get_loop() is loop
+    ):
         return
-    _task = asyncio.get_running_loop().create_task(_relay_forever())
+    _task = loop.create_task(_relay_forever())
 
 
 @database_sync_to_async

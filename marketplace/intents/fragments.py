@@ -4,7 +4,7 @@ the trade page and the overview when a batch settles (public)."""
 from django.template.loader import render_to_string
 
 from marketplace.core import live
-from marketplace.core.views import market_context
+from marketplace.core.selectors import market_context
 
 from . import selectors, views
 
