@@ -93,7 +93,10 @@ def parse_issued_at(text: str) -> datetime:
         raise InvalidParams("issued_at must be ISO-8601.", {"issued_at": "invalid"}) from exc
     if moment.tzinfo is None:
         raise InvalidParams("issued_at must carry its UTC offset (Z).", {"issued_at": "invalid"})
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError as exc:  # year 9999 with a negative offset, year 1 with a positive
+        raise InvalidParams("issued_at is out of range.", {"issued_at": "invalid"}) from exc
 
 
 def verify(envelope: Envelope) -> str:

@@ -166,6 +166,8 @@ def test_malformed_envelopes_are_invalid_params(api, body):
         ("address", "not-an-address"),
         ("issued_at", "yesterday"),
         ("issued_at", "2026-01-01T00:00:00"),
+        ("issued_at", "9999-12-31T23:59:59-14:00"),
+        ("issued_at", "0001-01-01T00:00:00+14:00"),
     ],
 )
 def test_malformed_payload_fields_are_invalid_params(api, alice, field, value):
