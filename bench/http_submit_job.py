@@ -3,7 +3,7 @@ measured in the same run against the same server; then the ledger bench
 (bench/ledger_transfer.py) again, so both ratios of issue 8 are printed together.
 
 The script starts daphne on a free port of 127.0.0.1 with the bench database, its own
-Redis database (BENCH_REDIS_URL, default redis://127.0.0.1:6379/15) and rate limits
+Redis database (BENCH_REDIS_URL, default redis://127.0.0.1:6379/14) and rate limits
 set out of the way, and a bench-only URLconf (bench/web_urls.py: the product's URLs
 plus `/bench/bare`). CLIENTS threads (requests, one keep-alive session each) then hit
 `GET /bench/bare` and `POST /api/jobs` for PHASE_SECONDS each, ROUNDS times, alternating.
@@ -30,7 +30,7 @@ CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
 PHASE_SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "2"))
 MAX_SIGNED = int(os.environ.get("BENCH_MAX_SIGNED", "600"))  # per client and phase
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 UNLIMITED = "100000000/minute"
 RATES = {name: UNLIMITED for name in ("PM_RATE_IP", "PM_RATE_ADDRESS", "PM_RATE_LOGIN")}
 RATES["PM_RATE_FAUCET"] = UNLIMITED

@@ -6,7 +6,7 @@ params, the job service with its escrow hold and outbox event, the push after co
     .venv/bin/python bench/profile_submit_job.py            # text tree on stdout
     BENCH_PROFILE_HTML=profile.html .venv/bin/python bench/profile_submit_job.py
 
-Uses the bench database and BENCH_REDIS_URL (default redis://127.0.0.1:6379/15).
+Uses the bench database and BENCH_REDIS_URL (default redis://127.0.0.1:6379/14).
 """
 
 import json
@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from _django import setup
 
 COUNT = int(os.environ.get("BENCH_COUNT", "300"))
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 UNLIMITED = "100000000/minute"
 
 
