@@ -5,16 +5,20 @@
    request=None) in the bench database.
 2. daphne on a free port of 127.0.0.1, REDIS_URL = BENCH_REDIS_URL (default
    redis://127.0.0.1:6379/15); SOCKETS sockets opened with `websockets` (asyncio),
-   each waiting for its `hello`.
+   each waiting for its `hello`, split over CLIENTS client processes (1,000 agents are
+   not one Python process; CLIENTS=1 measures a single reader of every socket).
 3. A publisher subprocess (this script with `--publish`, its own Django) commits
    events with `marketplace.core.events.publish` inside transactions and records the
    wall-clock time each commit finished (an on-commit hook registered before the push):
    - targeted: TARGETED events, each to one random wallet's `user.<key>` group;
    - broadcast: BROADCASTS events to `public`, which every socket hears.
    Each socket records when it received each event; latency = receive - commit.
+4. BENCH_PROFILE=<file>: py-spy samples the daphne process while the events are
+   published (raw collapsed stacks; `py-spy` is in requirements.txt).
 
     .venv/bin/python bench/push_latency.py
     BENCH_SOCKETS=1000 BENCH_TARGETED=300 BENCH_BROADCASTS=20 .venv/bin/python bench/push_latency.py
+    BENCH_CLIENTS=1 BENCH_PROFILE=test-artifacts/push.txt .venv/bin/python bench/push_latency.py
 """
 
 import asyncio
@@ -22,17 +26,21 @@ import json
 import os
 import random
 import resource
+import signal
 import sys
 import time
+from pathlib import Path
 
 from _django import ROOT, setup
 
 SOCKETS = int(os.environ.get("BENCH_SOCKETS", "1000"))
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "4"))
 TARGETED = int(os.environ.get("BENCH_TARGETED", "300"))
 TARGETED_GAP = float(os.environ.get("BENCH_TARGETED_GAP", "0.02"))
 BROADCASTS = int(os.environ.get("BENCH_BROADCASTS", "20"))
 BROADCAST_GAP = float(os.environ.get("BENCH_BROADCAST_GAP", "0.5"))
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
+PROFILE = os.environ.get("BENCH_PROFILE", "")
 UNLIMITED = "100000000/minute"
 RATES = {
     name: UNLIMITED for name in ("PM_RATE_IP", "PM_RATE_ADDRESS", "PM_RATE_LOGIN", "PM_RATE_FAUCET")
@@ -48,9 +56,9 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def raise_open_files() -> None:
+def raise_open_files(sockets: int) -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = min(hard, max(soft, 4 * SOCKETS + 1024))
+    wanted = min(hard, max(soft, 4 * sockets + 1024))
     resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
@@ -67,7 +75,7 @@ def make_wallets() -> list[tuple[str, str]]:
         return [(wallet.public_key, login(wallet, request=None)) for wallet in wallets]
 
 
-# --- publisher (a subprocess, so its commits do not compete with 1,000 readers) --------
+# --- publisher (a subprocess, so its commits do not compete with the readers) ------------
 
 
 def publish_main(plan_path: str) -> None:
@@ -90,15 +98,19 @@ def publish_main(plan_path: str) -> None:
     print(json.dumps(committed))
 
 
-# --- sockets ------------------------------------------------------------------------------
+# --- a client process: its share of the sockets -----------------------------------------
 
 
-async def run_sockets(ws_url: str, wallets, plan_path: str) -> tuple[dict, dict]:
+async def client_main(ws_url: str, wallets_path: str) -> None:
+    """Open the sockets of `wallets_path`, print `ready`, read until a line on stdin,
+    then print what each socket received as JSON."""
     import websockets
 
-    received: dict[int, list[tuple[str, float]]] = {}
+    with open(wallets_path) as f:
+        wallets = json.load(f)
+    raise_open_files(len(wallets))
+    received: list[tuple[int, str, float]] = []
     ready = asyncio.Semaphore(CONNECT_CONCURRENCY)
-    sockets = []
 
     async def open_socket(key: str, token: str):
         async with ready:
@@ -109,50 +121,128 @@ async def run_sockets(ws_url: str, wallets, plan_path: str) -> tuple[dict, dict]
             assert hello["type"] == "hello", hello
             return key, ws
 
-    started = time.perf_counter()
-    sockets = await asyncio.gather(*(open_socket(key, token) for key, token in wallets))
-    connect_seconds = time.perf_counter() - started
-
     async def reader(key: str, ws) -> None:
         try:
             async for raw in ws:
                 now = time.time()
                 message = json.loads(raw)
                 if message.get("type") == "bench.ping":
-                    received.setdefault(message["data"]["seq"], []).append((key, now))
+                    received.append((message["data"]["seq"], key, now))
         except websockets.ConnectionClosed:
             pass
 
+    started = time.perf_counter()
+    sockets = await asyncio.gather(*(open_socket(key, token) for key, token in wallets))
+    connect_seconds = time.perf_counter() - started
     readers = [asyncio.create_task(reader(key, ws)) for key, ws in sockets]
-    publisher = await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(ROOT / "bench" / "push_latency.py"),
-        "--publish",
-        plan_path,
-        cwd=ROOT,
-        stdout=asyncio.subprocess.PIPE,
-        env={**os.environ, "REDIS_URL": REDIS_URL},
-    )
-    out, _ = await asyncio.wait_for(publisher.communicate(), 120)
-    committed = {int(k): v for k, v in json.loads(out.decode().strip().splitlines()[-1]).items()}
-    await asyncio.sleep(2)  # late deliveries
+    print("ready", flush=True)
+    await asyncio.to_thread(sys.stdin.readline)
     open_at_end = sum(1 for _, ws in sockets if ws.state.name == "OPEN")
     await asyncio.gather(*(ws.close() for _, ws in sockets))
     for task in readers:
         task.cancel()
     info = {"connect_seconds": connect_seconds, "open_at_end": open_at_end}
-    return received, committed, info
+    print(json.dumps({"received": received, **info}), flush=True)
+
+
+# --- the run -----------------------------------------------------------------------------
+
+
+def child_pid(port: int) -> int:
+    """The pid of this process's child serving `port` (the daphne of `web_server`)."""
+    for proc in Path("/proc").iterdir():
+        try:
+            stat = (proc / "stat").read_text()
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+        except (OSError, ValueError):
+            continue
+        if stat.rsplit(")", 1)[1].split()[1] == str(os.getpid()) and str(port).encode() in argv:
+            return int(proc.name)
+    raise LookupError(port)
+
+
+async def run(ws_url: str, wallets, plan_path: str) -> tuple[dict, dict, dict]:
+    script = str(ROOT / "bench" / "push_latency.py")
+    env = {**os.environ, "REDIS_URL": REDIS_URL}
+    clients = []
+    for n in range(CLIENTS):
+        path = ROOT / "test-artifacts" / f"bench-push-wallets-{n}.json"
+        path.write_text(json.dumps(wallets[n::CLIENTS]))
+        clients.append(
+            await asyncio.create_subprocess_exec(
+                sys.executable,
+                script,
+                "--clients",
+                ws_url,
+                str(path),
+                cwd=ROOT,
+                env=env,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                limit=2**30,
+            )
+        )
+    started = time.perf_counter()
+    for client in clients:
+        line = await asyncio.wait_for(client.stdout.readline(), 180)
+        assert line.strip() == b"ready", line
+    connect_seconds = time.perf_counter() - started
+
+    profiler = None
+    if PROFILE:
+        pid = child_pid(int(ws_url.rsplit(":", 1)[1]))
+        profiler = await asyncio.create_subprocess_exec(
+            str(Path(sys.executable).parent / "py-spy"),
+            "record",
+            "--pid",
+            str(pid),
+            "--format",
+            "raw",
+            "--rate",
+            "100",
+            "--nonblocking",
+            "-o",
+            PROFILE,
+        )
+    publisher = await asyncio.create_subprocess_exec(
+        sys.executable,
+        script,
+        "--publish",
+        plan_path,
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await asyncio.wait_for(publisher.communicate(), 300)
+    committed = {int(k): v for k, v in json.loads(out.decode().strip().splitlines()[-1]).items()}
+    if profiler is not None:
+        profiler.send_signal(signal.SIGINT)
+        await profiler.wait()
+    await asyncio.sleep(2)  # late deliveries
+
+    received: dict[int, list[tuple[str, float]]] = {}
+    open_at_end = 0
+    for client in clients:
+        out, _ = await asyncio.wait_for(client.communicate(b"stop\n"), 120)
+        result = json.loads(out.decode().strip().splitlines()[-1])
+        open_at_end += result["open_at_end"]
+        for seq, key, at in result["received"]:
+            received.setdefault(seq, []).append((key, at))
+    return received, committed, {"connect_seconds": connect_seconds, "open_at_end": open_at_end}
 
 
 def main() -> None:
     if sys.argv[1:2] == ["--publish"]:
         publish_main(sys.argv[2])
         return
-    raise_open_files()
+    if sys.argv[1:2] == ["--clients"]:
+        asyncio.run(client_main(sys.argv[2], sys.argv[3]))
+        return
     os.environ.update(RATES)
     setup()
     from tests.stack import web_server
 
+    raise_open_files(SOCKETS)  # daphne inherits the limit
     wallets = make_wallets()
     keys = [key for key, _ in wallets]
     rng = random.Random(8)
@@ -164,12 +254,13 @@ def main() -> None:
         json.dump(plan, f)
 
     settings_module = os.environ["DJANGO_SETTINGS_MODULE"]
-    print(f"settings: {settings_module}")
+    print(f"settings: {settings_module}; {CLIENTS} client process(es)")
+    load = os.getloadavg()
     with web_server(
         "bench-push-web", REDIS_URL=REDIS_URL, DJANGO_SETTINGS_MODULE=settings_module, **RATES
     ) as base_url:
         ws_url = base_url.replace("http://", "ws://")
-        received, committed, info = asyncio.run(run_sockets(ws_url, wallets, plan_path))
+        received, committed, info = asyncio.run(run(ws_url, wallets, plan_path))
 
     targeted, broadcast, missing = [], [], 0
     for seq, (target, _) in enumerate(plan):
@@ -198,6 +289,8 @@ def main() -> None:
     print(f"missing deliveries: {missing}")
     everything = targeted + broadcast
     print(f"all deliveries p99: {percentile(everything, 0.99):.1f} ms (goal <= 250 ms)")
+    after = os.getloadavg()
+    print(f"load average before/after (1 min): {load[0]:.2f} / {after[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -189,7 +189,10 @@ if REDIS_URL:
             "CONFIG": {
                 # redis-py 8 times reads out after 5 s by default, which drops every idle
                 # socket's group subscription; channels-redis waits on purpose.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
+                # redis-py's pool refuses a 101st concurrent command ("Too many
+                # connections"); agents reconnecting together after a restart join their
+                # groups at once, so the pool is sized for that.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": None, "max_connections": 1000}],
                 # The defaults (100 messages, 60 s) drop pushes silently under load; the
                 # outbox still lets clients catch up, but we size for 1,000 sockets.
                 "capacity": env_int("PM_CHANNEL_CAPACITY", 1000),

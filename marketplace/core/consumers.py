@@ -18,7 +18,20 @@ from .hooks import groups_for
 from .selectors import events_since
 
 
-class EventsConsumer(AsyncJsonWebsocketConsumer):
+class PushDispatch:
+    """channels closes stale database connections before every message it dispatches, a
+    thread-pool hop per socket per push: with 1,000 sockets the largest cost of a
+    broadcast. `event_forward` handlers skip it; what they read from the database goes
+    through `database_sync_to_async`, which closes stale connections itself."""
+
+    async def dispatch(self, message):
+        if message["type"] == "event.forward":
+            await self.event_forward(message)
+        else:
+            await super().dispatch(message)
+
+
+class EventsConsumer(PushDispatch, AsyncJsonWebsocketConsumer):
     async def connect(self):
         query = parse_qs(self.scope.get("query_string", b"").decode())
         token = (query.get("token") or [""])[0]

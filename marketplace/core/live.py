@@ -14,6 +14,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from . import relay
+from .consumers import PushDispatch
 from .events import PUBLIC, user_group
 from .hooks import groups_for
 
@@ -34,7 +35,7 @@ def render_event(wallet, event_type: str, data: dict) -> str:
     return "".join(render(wallet, data) for render in _renderers.get(event_type, ()))
 
 
-class LiveConsumer(AsyncWebsocketConsumer):
+class LiveConsumer(PushDispatch, AsyncWebsocketConsumer):
     async def connect(self):
         self.wallet = await _session_wallet(self.scope.get("session"))
         self.groups = [PUBLIC]
