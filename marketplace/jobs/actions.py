@@ -25,7 +25,11 @@ class JobResult(JobSerializer):
 
 
 def _job_as_seen_by(wallet, job) -> dict:
-    return JobSerializer(selectors.job(job.pk), context={"viewer": wallet.public_key}).data
+    return _serialized(wallet, selectors.job(job.pk))
+
+
+def _serialized(wallet, job) -> dict:
+    return JobSerializer(job, context={"viewer": wallet.public_key}).data
 
 
 class SubmitJobParams(serializers.Serializer):
@@ -42,8 +46,10 @@ class SubmitJobParams(serializers.Serializer):
 
 @signed_action("submit_job", params=SubmitJobParams, status=201, response=JobResult)
 def submit_job(wallet, params, ctx):
-    job = services.submit_job(wallet, idempotency_key=ctx.idempotency_key, **params)
-    return _job_as_seen_by(wallet, job)
+    # The service returns the new job with its history in hand: no need to read it back.
+    return _serialized(
+        wallet, services.submit_job(wallet, idempotency_key=ctx.idempotency_key, **params)
+    )
 
 
 class JobIdParams(serializers.Serializer):

@@ -9,7 +9,7 @@ from ledger import selectors as ledger_selectors
 from marketplace.core import errors
 from marketplace.providers.models import Provider
 
-from .models import OPEN_FOR_PROVIDER, UNDELIVERED, Bid, BidStatus, Job, JobStatus
+from .models import OPEN_FOR_PROVIDER, UNDELIVERED, Bid, BidStatus, Job, JobEvent, JobStatus
 
 
 def jobs(
@@ -33,6 +33,13 @@ def job(job_id: int) -> Job:
     if found is None:
         raise errors.NotFound(f"There is no job {job_id}.")
     return found
+
+
+def new_job(job: Job, opened: JobEvent) -> Job:
+    """`job`, just opened, as `job()` would read it back: its history is `opened`, it has
+    no bids yet. Saves the response of `submit_job` reading the new rows again."""
+    job._prefetched_objects_cache = {"history": [opened], "bids": []}
+    return job
 
 
 def is_party(job: Job, viewer_key: str | None) -> bool:

@@ -51,7 +51,7 @@ def submit_job(
     may compute on it (the `job_data_access` hooks raise DataAccessRequired/NotFound);
     the budget is available (else InsufficientFunds)."""
     with transaction.atomic():
-        job = _open_job(
+        job, opened = _open_job(
             wallet,
             model_ref=model_ref,
             data_ref=data_ref,
@@ -79,7 +79,7 @@ def submit_job(
                 "auto_assign": auto_assign,
             },
         )
-    return job
+    return selectors.new_job(job, opened)
 
 
 def _open_job(
@@ -91,8 +91,9 @@ def _open_job(
     idempotency_key: str,
     data_nft_id: int | None = None,
     **terms,
-) -> Job:
-    """Create a registered job with its budget held in escrow (submit_job's rules)."""
+) -> tuple[Job, JobEvent]:
+    """Create a registered job with its budget held in escrow (submit_job's rules), in
+    the caller's transaction; returns the job and its first history entry."""
     now = timezone.now()
     minimum = settings.PM_MIN_BUDGET.get(asset, 1)
     if budget < minimum:
@@ -104,30 +105,28 @@ def _open_job(
             f"The deadline must be at least {settings.PM_MIN_DEADLINE_SECONDS} s away.",
             {"deadline": "too soon"},
         )
-    with transaction.atomic():
-        if data_nft_id is not None:
-            hooks.check_job_data_access(wallet.public_key, data_nft_id)
-        job = Job.objects.create(
-            owner=wallet,
-            data_nft_id=data_nft_id,
-            asset=asset,
-            budget=budget,
-            deadline=deadline,
-            bid_window_ends_at=now + timedelta(seconds=settings.PM_BID_WINDOW_SECONDS),
-            **terms,
-        )
-        hold = ledger.create_hold(
-            payer=ledger.user_account(wallet.public_key, asset),
-            amount=budget,
-            kind="escrow_hold",
-            reference=f"job:{job.pk}",
-            idempotency_key=idempotency_key,
-        )
-        job.escrow_hold_id = hold.pk
-        job.save(update_fields=["escrow_hold_id"])
-        _record(job, JobStatus.REGISTERED, now)
-        notify_balance(wallet.public_key)
-    return job
+    if data_nft_id is not None:
+        hooks.check_job_data_access(wallet.public_key, data_nft_id)
+    job = Job.objects.create(
+        owner=wallet,
+        data_nft_id=data_nft_id,
+        asset=asset,
+        budget=budget,
+        deadline=deadline,
+        bid_window_ends_at=now + timedelta(seconds=settings.PM_BID_WINDOW_SECONDS),
+        **terms,
+    )
+    hold = ledger.create_hold(
+        payer=ledger.user_account(wallet.public_key, asset),
+        amount=budget,
+        kind="escrow_hold",
+        reference=f"job:{job.pk}",
+        idempotency_key=idempotency_key,
+    )
+    job.escrow_hold_id = hold.pk
+    opened = _record(job, JobStatus.REGISTERED, now, fields=["escrow_hold_id"])
+    notify_balance(wallet.public_key)
+    return job, opened
 
 
 def submit_bid(wallet: Wallet, *, job_id: int, price: int, sla_seconds: int) -> Bid:
@@ -310,7 +309,7 @@ def submit_direct_job(
             raise errors.NotFound("That wallet is not a registered compute provider.")
         if provider.wallet_id == wallet.pk:
             raise errors.Forbidden("You cannot order a job from yourself.")
-        job = _open_job(
+        job, _ = _open_job(
             wallet, idempotency_key=idempotency_key, attested_delivery=attested_delivery, **terms
         )
         # Locked after the new job row, as assign_provider does: unbond cannot take the
@@ -531,12 +530,12 @@ def _refund(job: Job, notify: Notify, *, kind: str) -> None:
 
 def _record(
     job: Job, status: str, now: datetime, *, note: str = "", fields: list[str] | None = None
-) -> None:
+) -> JobEvent:
     """Enter `status`: save it (with `fields`), add it to the history and tell the owner
-    and the assigned provider (after commit)."""
+    and the assigned provider (after commit). Returns the history entry."""
     job.status = status
     job.save(update_fields=["status", *(fields or [])])
-    JobEvent.objects.create(job=job, status=status, at=now, note=note)
+    event = JobEvent.objects.create(job=job, status=status, at=now, note=note)
     groups = [user_group(job.owner.public_key)]
     provider = job.assigned_provider
     if provider is not None:
@@ -553,6 +552,7 @@ def _record(
             "escrow_state": job.escrow_state,
         },
     )
+    return event
 
 
 def bid_data(bid: Bid) -> dict:
