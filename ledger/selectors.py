@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum
 
 from .models import Account, AccountKind, Asset, Hold, HoldStatus, Transfer
 
@@ -26,8 +26,15 @@ def assets() -> list[AssetInfo]:
     return [AssetInfo(a.code, a.name, a.decimals) for a in Asset.objects.all()]
 
 
+# Assets come only by migration and are never deleted, so a code once seen stays known
+# for the life of the process (an unknown code is asked again each time).
+_known_assets: set[str] = set()
+
+
 def asset_exists(code: str) -> bool:
-    return Asset.objects.filter(code=code).exists()
+    if code not in _known_assets and Asset.objects.filter(code=code).exists():
+        _known_assets.add(code)
+    return code in _known_assets
 
 
 def asset_decimals(code: str) -> int:
@@ -36,25 +43,24 @@ def asset_decimals(code: str) -> int:
 
 def balances(owner: str) -> list[Balance]:
     """Available, held (open holds the owner paid into) and staked (stake + unbonding)
-    per asset, for every asset, zero where the owner has nothing."""
-    available: dict[str, int] = {}
-    staked: dict[str, int] = {}
+    per asset, for every asset, zero where the owner has nothing. One query: every
+    event that changes a wallet's money sends these."""
     codes = [f"user:{owner}", f"stake:{owner}", f"unbonding:{owner}"]
-    for asset, kind, balance in Account.objects.filter(code__in=codes).values_list(
-        "asset_id", "kind", "balance"
-    ):
-        bucket = available if kind == AccountKind.USER else staked
-        bucket[asset] = bucket.get(asset, 0) + int(balance)
-    held = dict(
-        Hold.objects.filter(payer__code=f"user:{owner}", status=HoldStatus.PENDING)
-        .values("asset_id")
-        .annotate(total=Sum("account__balance"))
-        .values_list("asset_id", "total")
+    accounts = Account.objects.filter(asset=OuterRef("pk"), code__in=codes)
+    held = Hold.objects.filter(
+        asset=OuterRef("pk"), payer__code=f"user:{owner}", status=HoldStatus.PENDING
     )
-    return [
-        Balance(a.code, available.get(a.code, 0), int(held.get(a.code) or 0), staked.get(a.code, 0))
-        for a in Asset.objects.all()
-    ]
+    rows = Asset.objects.annotate(
+        available=_total(accounts.filter(kind=AccountKind.USER), "balance"),
+        staked=_total(accounts.exclude(kind=AccountKind.USER), "balance"),
+        held=_total(held, "account__balance"),
+    ).values_list("code", "available", "held", "staked")
+    return [Balance(code, *(int(v or 0) for v in amounts)) for code, *amounts in rows]
+
+
+def _total(rows: QuerySet, field: str) -> Subquery:
+    """SUM(field) over `rows` of the outer asset, as a scalar subquery (NULL when none)."""
+    return Subquery(rows.values("asset").annotate(total=Sum(field)).values("total"))
 
 
 def available_balance(owner: str, asset: str) -> int:
