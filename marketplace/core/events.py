@@ -7,6 +7,7 @@ Groups: `user.<public key hex>` (a wallet's private feed), `public` (market feed
 import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -31,17 +32,28 @@ def capability_group(capability: str) -> str:
 def publish(groups: list[str], type: str, data: dict) -> None:
     """Record an event in the outbox of the current transaction; deliver after commit."""
     event = OutboxEvent.objects.create(groups=groups, type=type, data=data)
-    if settings.PM_EVENTS_DIRECT:
-        _transaction_batch().append(event.pk)
+    if not settings.PM_EVENTS_DIRECT:
+        return
+    if transaction.get_connection().in_atomic_block:
+        _transaction_batch().add(event)
+    else:  # autocommit: the row is committed already
+        deliver([event])
 
 
 class _Batch(list):
     """The events of one transaction, pushed together after it commits."""
 
+    def add(self, event: OutboxEvent) -> None:
+        # Each event joins the batch from its own on-commit hook, which Django drops with
+        # the hooks of a savepoint that rolls back; the flush is moved after it, so it
+        # runs once every surviving event has joined.
+        transaction.on_commit(partial(self.append, event))
+        hooks = transaction.get_connection().run_on_commit
+        flush = next(i for i, (_, func, _) in enumerate(hooks) if func == self.flush)
+        hooks.append(hooks.pop(flush))
+
     def flush(self) -> None:
-        # Events published inside a savepoint that rolled back are in the list but not
-        # in the database: deliver only what was committed.
-        deliver(list(OutboxEvent.objects.filter(pk__in=self).order_by("pk")))
+        deliver(list(self))
 
 
 def _transaction_batch() -> _Batch:
