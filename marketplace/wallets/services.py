@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from rest_framework import serializers
 
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger
@@ -48,16 +49,22 @@ def execute_signed_action(
     throttles.check_signed_action(envelope.public_key, action)
     if envelope.domain != settings.PM_DOMAIN:
         raise errors.WrongDomain()
-    previous = _previous(envelope)
-    if previous is not None:
-        return _replay(previous, envelope)
-    age = abs((timezone.now() - envelope.issued_at).total_seconds())
-    if age > settings.PM_SIGNATURE_MAX_AGE_SECONDS:
-        raise errors.StaleRequest()
     spec = REGISTRY[action]
-    _check_url_ids(spec.url_params, url_kwargs, envelope.params)
-    serializer = spec.params(data=envelope.params)
-    serializer.is_valid(raise_exception=True)
+    try:
+        age = abs((timezone.now() - envelope.issued_at).total_seconds())
+        if age > settings.PM_SIGNATURE_MAX_AGE_SECONDS:
+            raise errors.StaleRequest()
+        _check_url_ids(spec.url_params, url_kwargs, envelope.params)
+        serializer = spec.params(data=envelope.params)
+        serializer.is_valid(raise_exception=True)
+    except (errors.ApiError, serializers.ValidationError):
+        # The replay check comes first in the order above, but it costs a query: a
+        # nonce used before is found here when a later check fails, or by the unique
+        # (wallet, nonce) at the INSERT below.
+        previous = _previous(envelope)
+        if previous is not None:
+            return _replay(previous, envelope)
+        raise
     try:
         with transaction.atomic():
             wallet, _ = Wallet.objects.get_or_create(public_key=envelope.public_key)
