@@ -2,8 +2,9 @@
 
 from dataclasses import dataclass
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Q, QuerySet, Sum, Value
 
+from .fields import AmountField
 from .models import Account, AccountKind, Asset, Hold, HoldStatus, Transfer
 
 
@@ -41,26 +42,41 @@ def asset_decimals(code: str) -> int:
     return Asset.objects.values_list("decimals", flat=True).get(code=code)
 
 
+# Row kinds of `balances`' UNION that are no account kind.
+_HELD, _ASSET = "=held", "=asset"
+
+
 def balances(owner: str) -> list[Balance]:
     """Available, held (open holds the owner paid into) and staked (stake + unbonding)
-    per asset, for every asset, zero where the owner has nothing. One query: every
-    event that changes a wallet's money sends these."""
+    per asset, for every asset, zero where the owner has nothing. One round trip (every
+    event that changes a wallet's money sends these): the owner's accounts, the sums of
+    its open holds and the asset codes, in one UNION ALL."""
     codes = [f"user:{owner}", f"stake:{owner}", f"unbonding:{owner}"]
-    accounts = Account.objects.filter(asset=OuterRef("pk"), code__in=codes)
-    held = Hold.objects.filter(
-        asset=OuterRef("pk"), payer__code=f"user:{owner}", status=HoldStatus.PENDING
+    accounts = Account.objects.filter(code__in=codes).values_list("asset_id", "kind", "balance")
+    held = (
+        Hold.objects.filter(payer__code=f"user:{owner}", status=HoldStatus.PENDING)
+        .values("asset_id")
+        .annotate(kind=Value(_HELD), total=Sum("account__balance"))
+        .values_list("asset_id", "kind", "total")
     )
-    rows = Asset.objects.annotate(
-        available=_total(accounts.filter(kind=AccountKind.USER), "balance"),
-        staked=_total(accounts.exclude(kind=AccountKind.USER), "balance"),
-        held=_total(held, "account__balance"),
-    ).values_list("code", "available", "held", "staked")
-    return [Balance(code, *(int(v or 0) for v in amounts)) for code, *amounts in rows]
-
-
-def _total(rows: QuerySet, field: str) -> Subquery:
-    """SUM(field) over `rows` of the outer asset, as a scalar subquery (NULL when none)."""
-    return Subquery(rows.values("asset").annotate(total=Sum(field)).values("total"))
+    codes_only = Asset.objects.order_by().annotate(
+        kind=Value(_ASSET), zero=Value(0, output_field=AmountField())
+    )
+    rows = accounts.union(held, codes_only.values_list("code", "kind", "zero"), all=True)
+    available: dict[str, int] = {}
+    staked: dict[str, int] = {}
+    held_by_asset: dict[str, int] = {}
+    assets: list[str] = []
+    for asset, kind, amount in rows:
+        if kind == _ASSET:
+            assets.append(asset)
+            continue
+        bucket = {AccountKind.USER: available, _HELD: held_by_asset}.get(kind, staked)
+        bucket[asset] = bucket.get(asset, 0) + int(amount or 0)
+    return [
+        Balance(a, available.get(a, 0), held_by_asset.get(a, 0), staked.get(a, 0))
+        for a in sorted(assets)
+    ]
 
 
 def available_balance(owner: str, asset: str) -> int:
