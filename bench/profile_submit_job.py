@@ -1,7 +1,9 @@
 """Profile the signed `submit_job` hot path with pyinstrument, in process: Django's test
-client posts COUNT signed `submit_job` envelopes to `/api/jobs` (the whole stack:
-middleware, DRF, envelope parsing, sr25519 verify, throttles on Redis, replay check,
-params, the job service with its escrow hold and outbox event, the push after commit).
+client posts COUNT signed `submit_job` envelopes to `/api/jobs`, timed without the
+profiler, then COUNT more under it (the whole stack: middleware, DRF, envelope parsing,
+sr25519 verify, throttles on Redis, replay check, params, the job service with its
+escrow hold and outbox events, the push after commit). First it prints the SQL of one
+request.
 
     .venv/bin/python bench/profile_submit_job.py            # text tree on stdout
     BENCH_PROFILE_HTML=profile.html .venv/bin/python bench/profile_submit_job.py
@@ -13,6 +15,7 @@ import json
 import os
 import secrets
 import time
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from _django import setup
@@ -67,9 +70,16 @@ def main() -> None:
         assert client.post("/api/jobs", body(), content_type="application/json").status_code == 201
     with CaptureQueriesContext(connection) as queries:
         assert client.post("/api/jobs", body(), content_type="application/json").status_code == 201
-    print(f"SQL statements per signed submit_job: {len(queries)}")
+    kinds = Counter(query["sql"].split(None, 1)[0] for query in queries)
+    print(f"SQL statements per signed submit_job: {len(queries)} ({dict(kinds)})")
     for query in queries:
         print("  ", query["sql"][:110])
+    bodies = [body() for _ in range(COUNT)]
+    started = time.perf_counter()
+    for data in bodies:
+        assert client.post("/api/jobs", data, content_type="application/json").status_code == 201
+    elapsed = time.perf_counter() - started
+    print(f"{COUNT} signed submit_job without the profiler: {elapsed / COUNT * 1000:.2f} ms each")
     bodies = [body() for _ in range(COUNT)]
     profiler = Profiler(interval=0.0005)
     started = time.perf_counter()
@@ -79,7 +89,7 @@ def main() -> None:
         assert response.status_code == 201, response.content
     profiler.stop()
     elapsed = time.perf_counter() - started
-    print(f"{COUNT} signed submit_job in {elapsed:.2f} s: {elapsed / COUNT * 1000:.2f} ms each")
+    print(f"{COUNT} signed submit_job profiled: {elapsed / COUNT * 1000:.2f} ms each")
     print(profiler.output_text(unicode=True, color=False, show_all=False))
     if os.environ.get("BENCH_PROFILE_HTML"):
         with open(os.environ["BENCH_PROFILE_HTML"], "w") as out:
