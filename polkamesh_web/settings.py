@@ -140,7 +140,12 @@ TEMPLATES = [
 # PostgreSQL in production and tests (DATABASE_URL); SQLite for the embedded set-up.
 DATABASE_URL = env_str("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # Persistent connections are checked before a request or task reuses them, so one
+    # that the server closed (a restart, a failover, pg_terminate_backend) is replaced
+    # instead of failing the next request.
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

@@ -104,3 +104,90 @@ def web_server(name: str = "web", **env):
         url = f"http://127.0.0.1:{port}"
         wait_for_http(url + "/api/config", web)
         yield url
+
+
+class RedisServer:
+    """A private, non-persistent `redis-server` on a free port, which a test may stop and
+    start again on the same port (the shared Redis must never be restarted). Like any
+    Redis without persistence, a restart loses every queued message."""
+
+    def __init__(self, name: str, directory: Path):
+        self.name, self.directory = name, directory
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def _command(self, command: bytes) -> bytes:
+        """One raw RESP command (no client library: its retries would hide the outage)."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=2) as conn:
+            conn.sendall(command + b"\r\n")
+            return conn.recv(64)
+
+    def start(self, timeout: float = 10) -> None:
+        ARTIFACTS.mkdir(exist_ok=True)
+        with open(ARTIFACTS / f"{self.name}.log", "a") as log:
+            self.process = subprocess.Popen(
+                [
+                    *("redis-server", "--port", str(self.port), "--bind", "127.0.0.1"),
+                    *("--save", "", "--appendonly", "no", "--dir", str(self.directory)),
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"redis-server exited with {self.process.returncode}")
+            try:
+                if self._command(b"PING").startswith(b"+PONG"):
+                    return
+            except OSError:  # not listening yet
+                pass
+            time.sleep(0.05)
+        raise TimeoutError(f"redis-server on port {self.port}")
+
+    def stop(self) -> None:
+        """`SHUTDOWN NOSAVE`: everything in memory is gone."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self._command(b"SHUTDOWN NOSAVE")  # the server closes the connection as it exits
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
+@contextmanager
+def redis_server(name: str, directory: Path):
+    """A private RedisServer for the duration of the block."""
+    server = RedisServer(name, directory)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def worker_children(worker: subprocess.Popen) -> list[int]:
+    """The pids of a prefork Celery worker's living pool processes (a killed one stays a
+    zombie until the worker reaps it)."""
+    children: list[int] = []
+    for task in Path(f"/proc/{worker.pid}/task").iterdir():
+        children += [int(pid) for pid in (task / "children").read_text().split()]
+    return [pid for pid in children if _state(pid) not in {"Z", "X", None}]
+
+
+def _state(pid: int) -> str | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return None
+    return stat.rpartition(")")[2].split()[0]

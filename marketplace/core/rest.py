@@ -7,6 +7,7 @@ import re
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import exceptions as drf
@@ -84,6 +85,16 @@ def exception_handler(exc, context):
         if exc.wait:
             response["Retry-After"] = str(int(exc.wait) + 1)
         return response
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        # The database went away mid-request (restart, failover, a terminated backend).
+        # Not a client error: the same request may be sent again (a signed action's
+        # nonce makes it run at most once, even if its commit got through).
+        log.warning("database unavailable: %s", exc)
+        response = error_response(
+            "unavailable", "The service is briefly unavailable; retry shortly.", 503
+        )
+        response["Retry-After"] = "1"
+        return response
     return None
 
 
@@ -152,6 +163,7 @@ ERROR_CODES = {
     409: "invalid_state, insufficient_funds, below_minimum, replayed_nonce, duplicate, "
     "deadline_passed, window_closed",
     429: "rate_limited",
+    503: "unavailable",
 }
 ERROR_RESPONSES = {
     status: OpenApiResponse(description=codes) for status, codes in ERROR_CODES.items()

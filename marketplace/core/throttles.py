@@ -4,15 +4,32 @@ set, so every web process counts together).
 - Per client IP, on every API request (`PM_RATE_IP`).
 - Per wallet, on signed actions, counted only once the signature verified: nobody
   can use up someone else's allowance by sending payloads in their name
-  (`PM_RATE_ADDRESS`, with tighter limits for `login` and `faucet`)."""
+  (`PM_RATE_ADDRESS`, with tighter limits for `login` and `faucet`).
+
+When the cache is unreachable the limits fail open: the request is served (the
+database, not the cache, holds every state that matters) and a warning is logged."""
+
+import logging
 
 from django.conf import settings
+from redis.exceptions import RedisError
 from rest_framework.throttling import SimpleRateThrottle
 
 from .errors import RateLimited
 
+log = logging.getLogger(__name__)
 
-class IpThrottle(SimpleRateThrottle):
+
+class _FailOpen(SimpleRateThrottle):
+    def allow_request(self, request, view) -> bool:
+        try:
+            return super().allow_request(request, view)
+        except RedisError as exc:
+            log.warning("rate limit %r not checked, the cache is unreachable: %s", self.scope, exc)
+            return True
+
+
+class IpThrottle(_FailOpen):
     scope = "ip"
 
     def get_rate(self) -> str:
@@ -22,7 +39,7 @@ class IpThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-class _KeyThrottle(SimpleRateThrottle):
+class _KeyThrottle(_FailOpen):
     """DRF's throttle for a key that is not a request (a verified wallet)."""
 
     def __init__(self, scope: str, rate: str, ident: str):
