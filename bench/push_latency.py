@@ -1,19 +1,21 @@
 """Push latency: commit → WebSocket client, with SOCKETS agents connected to
-`/ws/events/?token=…` of one real daphne process (Redis channel layer).
+`/ws/events/?token=…` of real daphne processes (Redis channel layer).
 
 1. SOCKETS wallets, each with an API token (`marketplace.wallets.services.login`,
    request=None) in the bench database.
-2. daphne on a free port of 127.0.0.1, REDIS_URL = BENCH_REDIS_URL (default
-   redis://127.0.0.1:6379/15); SOCKETS sockets opened with `websockets` (asyncio),
-   each waiting for its `hello`, split over CLIENTS client processes (1,000 agents are
-   not one Python process; CLIENTS=1 measures a single reader of every socket).
+2. SERVERS daphne processes (default 1) on free ports of 127.0.0.1, REDIS_URL =
+   BENCH_REDIS_URL (default redis://127.0.0.1:6379/15); SOCKETS sockets opened with
+   `websockets` (asyncio), each waiting for its `hello`, split over CLIENTS client
+   processes (1,000 agents are not one Python process; CLIENTS=1 measures a single
+   reader of every socket). Client process n connects to server n mod SERVERS, as a
+   proxy that spreads connections would.
 3. A publisher subprocess (this script with `--publish`, its own Django) commits
    events with `marketplace.core.events.publish` inside transactions and records the
    wall-clock time each commit finished (an on-commit hook registered before the push):
    - targeted: TARGETED events, each to one random wallet's `user.<key>` group;
    - broadcast: BROADCASTS events to `public`, which every socket hears.
    Each socket records when it received each event; latency = receive - commit.
-4. BENCH_PROFILE=<file>: py-spy samples the daphne process while the events are
+4. BENCH_PROFILE=<file>: py-spy samples the (first) daphne process while the events are
    published (raw collapsed stacks; `py-spy` is in requirements.txt).
 
     .venv/bin/python bench/push_latency.py
@@ -35,6 +37,7 @@ from _django import ROOT, setup
 
 SOCKETS = int(os.environ.get("BENCH_SOCKETS", "1000"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "4"))
+SERVERS = int(os.environ.get("BENCH_SERVERS", "1"))
 TARGETED = int(os.environ.get("BENCH_TARGETED", "300"))
 TARGETED_GAP = float(os.environ.get("BENCH_TARGETED_GAP", "0.02"))
 BROADCASTS = int(os.environ.get("BENCH_BROADCASTS", "20"))
@@ -161,7 +164,7 @@ def child_pid(port: int) -> int:
     raise LookupError(port)
 
 
-async def run(ws_url: str, wallets, plan_path: str) -> tuple[dict, dict, dict]:
+async def run(ws_urls: list[str], wallets, plan_path: str) -> tuple[dict, dict, dict]:
     script = str(ROOT / "bench" / "push_latency.py")
     env = {**os.environ, "REDIS_URL": REDIS_URL}
     clients = []
@@ -173,7 +176,7 @@ async def run(ws_url: str, wallets, plan_path: str) -> tuple[dict, dict, dict]:
                 sys.executable,
                 script,
                 "--clients",
-                ws_url,
+                ws_urls[n % len(ws_urls)],
                 str(path),
                 cwd=ROOT,
                 env=env,
@@ -190,7 +193,7 @@ async def run(ws_url: str, wallets, plan_path: str) -> tuple[dict, dict, dict]:
 
     profiler = None
     if PROFILE:
-        pid = child_pid(int(ws_url.rsplit(":", 1)[1]))
+        pid = child_pid(int(ws_urls[0].rsplit(":", 1)[1]))
         profiler = await asyncio.create_subprocess_exec(
             str(Path(sys.executable).parent / "py-spy"),
             "record",
@@ -240,6 +243,8 @@ def main() -> None:
         return
     os.environ.update(RATES)
     setup()
+    from contextlib import ExitStack
+
     from tests.stack import web_server
 
     raise_open_files(SOCKETS)  # daphne inherits the limit
@@ -254,13 +259,15 @@ def main() -> None:
         json.dump(plan, f)
 
     settings_module = os.environ["DJANGO_SETTINGS_MODULE"]
-    print(f"settings: {settings_module}; {CLIENTS} client process(es)")
+    print(f"settings: {settings_module}; {SERVERS} server(s), {CLIENTS} client process(es)")
     load = os.getloadavg()
-    with web_server(
-        "bench-push-web", REDIS_URL=REDIS_URL, DJANGO_SETTINGS_MODULE=settings_module, **RATES
-    ) as base_url:
-        ws_url = base_url.replace("http://", "ws://")
-        received, committed, info = asyncio.run(run(ws_url, wallets, plan_path))
+    env = {"REDIS_URL": REDIS_URL, "DJANGO_SETTINGS_MODULE": settings_module, **RATES}
+    with ExitStack() as servers:
+        urls = [
+            servers.enter_context(web_server(f"bench-push-web-{n}", **env)) for n in range(SERVERS)
+        ]
+        ws_urls = [url.replace("http://", "ws://") for url in urls]
+        received, committed, info = asyncio.run(run(ws_urls, wallets, plan_path))
 
     targeted, broadcast, missing = [], [], 0
     for seq, (target, _) in enumerate(plan):
