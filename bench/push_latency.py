@@ -269,12 +269,14 @@ def main() -> None:
         ws_urls = [url.replace("http://", "ws://") for url in urls]
         received, committed, info = asyncio.run(run(ws_urls, wallets, plan_path))
 
-    targeted, broadcast, missing = [], [], 0
+    targeted, broadcast, spans, missing = [], [], [], 0
     for seq, (target, _) in enumerate(plan):
         got = received.get(seq, [])
         if target is None:
             missing += SOCKETS - len(got)
             broadcast += [(at - committed[seq]) * 1000 for _, at in got]
+            # first to last socket: the fan-out itself, without the way to the server
+            spans += [(max(at for _, at in got) - min(at for _, at in got)) * 1000] if got else []
         else:
             hits = [at for key, at in got if key == target]
             missing += 0 if hits else 1
@@ -293,6 +295,13 @@ def main() -> None:
                 f"{percentile(values, 0.5):7.1f} ms  p99 {percentile(values, 0.99):7.1f} ms"
                 f"  max {max(values):7.1f} ms"
             )
+    if targeted and broadcast:
+        # the baseline of the same run: one push to one socket through the same path
+        ratio = percentile(broadcast, 0.5) / percentile(targeted, 0.5)
+        print(
+            f"broadcast fan-out, first to last socket: p50 {percentile(spans, 0.5):.1f} ms;"
+            f" broadcast / targeted p50: {ratio:.1f}x"
+        )
     print(f"missing deliveries: {missing}")
     everything = targeted + broadcast
     print(f"all deliveries p99: {percentile(everything, 0.99):.1f} ms (goal <= 250 ms)")
