@@ -85,17 +85,24 @@ def exception_handler(exc, context):
         if exc.wait:
             response["Retry-After"] = str(int(exc.wait) + 1)
         return response
-    if isinstance(exc, (OperationalError, InterfaceError)):
-        # The database went away mid-request (restart, failover, a terminated backend).
-        # Not a client error: the same request may be sent again (a signed action's
-        # nonce makes it run at most once, even if its commit got through).
+    if isinstance(exc, DATABASE_UNAVAILABLE):
         log.warning("database unavailable: %s", exc)
-        response = error_response(
-            "unavailable", "The service is briefly unavailable; retry shortly.", 503
-        )
-        response["Retry-After"] = "1"
-        return response
+        return Response(UNAVAILABLE, status=503, headers={"Retry-After": "1"})
     return None
+
+
+# The database went away mid-request (restart, failover, a terminated backend). Not a
+# client error: the same request may be sent again (a signed action's nonce makes it
+# run at most once, even if its commit got through). core.views.server_error answers
+# the same when it happens outside the API's views (in a middleware).
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+UNAVAILABLE = {
+    "error": {
+        "code": "unavailable",
+        "message": "The service is briefly unavailable; retry shortly.",
+        "fields": {},
+    }
+}
 
 
 class Pagination(PageNumberPagination):

@@ -1,8 +1,13 @@
+import logging
+import sys
+
 from django.http import JsonResponse
 from django.shortcuts import render
 
-from . import health
+from . import health, rest
 from .selectors import market_context
+
+log = logging.getLogger(__name__)
 
 
 def overview(request):
@@ -25,6 +30,11 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
+    # Django calls handler500 while it handles the exception (one from a middleware)
+    exc = sys.exc_info()[1]
+    if isinstance(exc, rest.DATABASE_UNAVAILABLE):
+        log.warning("database unavailable: %s", exc)
+        return JsonResponse(rest.UNAVAILABLE, status=503, headers={"Retry-After": "1"})
     return JsonResponse(
         {
             "error": {

@@ -58,8 +58,7 @@ BID_PRICE = DOT // 2
 STAKE = 1000 * DOT  # slashes (at most BID_PRICE each) never bring it near PM_MIN_STAKE
 SUBSCRIPTION_PRICE = DOT // 100
 WITHDRAWAL = DOT // 10
-CLIENT_ROUNDS = 40  # the most actions of each kind one client sends
-CLIENT_SECONDS = 60  # and for how long at most
+CLIENT_ROUNDS = 60  # the most actions of each kind one client sends until the faults end
 SETTLE_SECONDS = 60  # the bound on "terminal within 60 s of the services coming back"
 TERMINAL = {JobStatus.EXPIRED, JobStatus.CANCELLED}
 
@@ -235,9 +234,15 @@ class SupervisedWorker:
         self._running = stack.celery_worker(self.name, concurrency=2, **self.env)
         self.process = self._running.__enter__()
 
+    def _log(self) -> str:
+        return (stack.ARTIFACTS / f"{self.name}.log").read_text()
+
+    def ready(self) -> bool:
+        """Consuming, with its pool started (a child killed before that is fatal)."""
+        return " ready." in self._log()
+
     def dead(self) -> bool:
-        log = (stack.ARTIFACTS / f"{self.name}.log").read_text()
-        return self.process.poll() is not None or "Unrecoverable error" in log
+        return self.process.poll() is not None or "Unrecoverable error" in self._log()
 
     def supervise(self) -> bool:
         """Restart the worker if it died; whether it did."""
@@ -263,20 +268,23 @@ class Chaos:
     def _note(self, what: str) -> None:
         self.log.append(f"{time.monotonic() - self.started:6.2f}s {what}")
 
-    def supervise(self) -> bool:
+    def supervise(self) -> None:
         if self.worker.supervise():
             self._note(f"the worker had died; restarted as {self.worker.name}")
-        return False  # for wait_for: keep polling
 
     def kill_worker_child(self) -> None:
         # The worker replaces a killed child only after a moment.
-        def children() -> list[int]:
-            self.supervise()
-            return stack.worker_children(self.worker.process)
+        found: list[int] = []
 
-        assert wait_for(children, 30), "no pool process"
-        pid = children()[0]
+        def living() -> bool:
+            self.supervise()
+            found[:] = stack.worker_children(self.worker.process) if self.worker.ready() else []
+            return bool(found)
+
+        assert wait_for(living, 30), "no pool process"
+        pid = found[0]
         os.kill(pid, signal.SIGKILL)
+        wait_for(lambda: pid not in stack.worker_children(self.worker.process), 5)
         self._note(f"SIGKILL worker child {pid}")
 
     def terminate_backends(self) -> None:
@@ -449,16 +457,22 @@ def test_acknowledged_actions_stay_exactly_once_and_the_books_balance_through_fa
             # The last jobs' deadlines may lie a little after the faults ended.
             last_deadline = max(Job.objects.values_list("deadline", flat=True))
             grace = max(0.0, (last_deadline - timezone.now()).total_seconds())
-            reached = wait_for(
-                lambda: chaos.supervise() or all_terminal(), SETTLE_SECONDS + grace, every=0.2
-            )
+
+            def settled() -> bool:
+                chaos.supervise()
+                return all_terminal()
+
+            reached = wait_for(settled, SETTLE_SECONDS + grace, every=0.2)
             settled_after = time.monotonic() - back
     run_time = time.monotonic() - started
     summary = (
         f"chaos run {run_time:.1f}s; all terminal {settled_after:.1f}s after the services "
         f"came back (last deadline +{grace:.1f}s); acknowledged "
         f"{Counter(a.action for a in recorder.acknowledged())}; outcomes "
-        f"{Counter(a.outcome for a in recorder.attempts)}; server errors "
+        f"{Counter(a.outcome for a in recorder.attempts)}; refused "
+        f"{Counter((a.action, a.code) for a in recorder.attempts if a.outcome == 'refused')}; "
+        "answered as replays "
+        f"{sum(a.replayed for a in recorder.attempts)}; server errors "
         f"{dict(recorder.server_errors)}; worker restarts {worker.restarts}\n"
         + "\n".join(chaos.log)
     )

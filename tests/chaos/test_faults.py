@@ -1,13 +1,14 @@
 """What the API answers while a dependency fails: a Redis that is gone does not stop
 signed actions (the rate limits fail open), a database connection that the server
-closed is replaced before the next request or task, and a database failing mid-request is a
-JSON 503 that the client may retry."""
+closed is replaced before the next request or task, and a database failing mid-request
+(in a view or a middleware) is a JSON 503 that the client may retry."""
 
 import logging
 
 import psycopg
 import pytest
 from django.db import OperationalError, close_old_connections, connection
+from django.test import Client
 
 from marketplace.core.rest import exception_handler
 from tests import stack
@@ -35,17 +36,39 @@ def test_signed_actions_are_served_while_the_rate_limit_cache_is_unreachable(
     assert any("'address' not checked" in message for message in warnings), warnings
 
 
-def test_a_database_failure_mid_request_is_a_json_503_to_retry():
-    response = exception_handler(OperationalError("terminating connection"), {})
-    assert response.status_code == 503
-    assert response["Retry-After"] == "1"
-    assert response.data == {
-        "error": {
-            "code": "unavailable",
-            "message": "The service is briefly unavailable; retry shortly.",
-            "fields": {},
-        }
+UNAVAILABLE = {
+    "error": {
+        "code": "unavailable",
+        "message": "The service is briefly unavailable; retry shortly.",
+        "fields": {},
     }
+}
+
+
+def test_a_database_failure_in_a_view_is_a_json_503_to_retry():
+    response = exception_handler(OperationalError("terminating connection"), {})
+    assert (response.status_code, response["Retry-After"]) == (503, "1")
+    assert response.data == UNAVAILABLE
+
+
+def test_a_database_failure_in_a_middleware_is_a_json_503_as_well(monkeypatch):
+    def lost(key):
+        raise OperationalError("terminating connection due to administrator command")
+
+    monkeypatch.setattr("marketplace.wallets.middleware.wallet_for_key", lost)
+    response = Client(raise_request_exception=False).get("/api/config")
+    assert (response.status_code, response["Retry-After"]) == (503, "1")
+    assert response.json() == UNAVAILABLE
+
+
+def test_any_other_failure_stays_a_500(monkeypatch):
+    def broken(key):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("marketplace.wallets.middleware.wallet_for_key", broken)
+    response = Client(raise_request_exception=False).get("/api/config")
+    assert response.status_code == 500
+    assert response.json()["error"]["code"] == "server_error"
 
 
 @pytest.mark.django_db(transaction=True)
