@@ -164,6 +164,12 @@ def child_pid(port: int) -> int:
     raise LookupError(port)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (its share, whatever the load)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def run(ws_urls: list[str], wallets, plan_path: str) -> tuple[dict, dict, dict]:
     script = str(ROOT / "bench" / "push_latency.py")
     env = {**os.environ, "REDIS_URL": REDIS_URL}
@@ -190,10 +196,12 @@ async def run(ws_urls: list[str], wallets, plan_path: str) -> tuple[dict, dict, 
         line = await asyncio.wait_for(client.stdout.readline(), 180)
         assert line.strip() == b"ready", line
     connect_seconds = time.perf_counter() - started
+    servers = [child_pid(int(url.rsplit(":", 1)[1])) for url in ws_urls]
+    cpu_before = {pid: cpu_seconds(pid) for pid in servers + [c.pid for c in clients]}
 
     profiler = None
     if PROFILE:
-        pid = child_pid(int(ws_urls[0].rsplit(":", 1)[1]))
+        pid = servers[0]
         profiler = await asyncio.create_subprocess_exec(
             str(Path(sys.executable).parent / "py-spy"),
             "record",
@@ -222,6 +230,9 @@ async def run(ws_urls: list[str], wallets, plan_path: str) -> tuple[dict, dict, 
         profiler.send_signal(signal.SIGINT)
         await profiler.wait()
     await asyncio.sleep(2)  # late deliveries
+    cpu = {pid: cpu_seconds(pid) - used for pid, used in cpu_before.items()}
+    server_cpu = sum(cpu[pid] for pid in servers)
+    client_cpu = sum(cpu[c.pid] for c in clients)
 
     received: dict[int, list[tuple[str, float]]] = {}
     open_at_end = 0
@@ -231,7 +242,8 @@ async def run(ws_urls: list[str], wallets, plan_path: str) -> tuple[dict, dict, 
         open_at_end += result["open_at_end"]
         for seq, key, at in result["received"]:
             received.setdefault(seq, []).append((key, at))
-    return received, committed, {"connect_seconds": connect_seconds, "open_at_end": open_at_end}
+    info = {"connect_seconds": connect_seconds, "open_at_end": open_at_end}
+    return received, committed, info | {"server_cpu": server_cpu, "client_cpu": client_cpu}
 
 
 def main() -> None:
@@ -302,6 +314,12 @@ def main() -> None:
             f"broadcast fan-out, first to last socket: p50 {percentile(spans, 0.5):.1f} ms;"
             f" broadcast / targeted p50: {ratio:.1f}x"
         )
+    print(
+        f"CPU while publishing: server(s) {info['server_cpu']:.2f} s, clients"
+        f" {info['client_cpu']:.2f} s; per broadcast (all else aside) server"
+        f" {info['server_cpu'] / max(BROADCASTS, 1) * 1000:.0f} ms,"
+        f" clients {info['client_cpu'] / max(BROADCASTS, 1) * 1000:.0f} ms"
+    )
     print(f"missing deliveries: {missing}")
     everything = targeted + broadcast
     print(f"all deliveries p99: {percentile(everything, 0.99):.1f} ms (goal <= 250 ms)")
