@@ -23,8 +23,10 @@ import sys
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from _django import ROOT, setup
+from push_latency import child_pid
 
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
 PHASE_SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
@@ -52,7 +54,7 @@ class Phase:
         self.errors: list[str] = []
         self.lock = threading.Lock()
 
-    def run(self, base_url: str) -> dict:
+    def run(self, base_url: str, server_pid: int) -> dict:
         import requests
 
         batches = [self.make_requests(i) for i in range(CLIENTS)]
@@ -84,9 +86,11 @@ class Phase:
             thread.start()
         barrier.wait()
         started = time.perf_counter()
+        cpu_before = cpu_seconds(server_pid)
         for thread in threads:
             thread.join()
         elapsed = max(finished) - started
+        server_cpu = cpu_seconds(server_pid) - cpu_before
         if self.errors:
             raise SystemExit(f"{self.name}: {len(self.errors)} errors, first: {self.errors[0]}")
         return {
@@ -95,7 +99,15 @@ class Phase:
             "rate": len(self.latencies) / elapsed,
             "p50": percentile(self.latencies, 0.50) * 1000,
             "p99": percentile(self.latencies, 0.99) * 1000,
+            "cpu": server_cpu / len(self.latencies) * 1000,
         }
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process `pid` so far (what the server spent, whatever
+    else runs on the machine)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def fund(signers) -> None:
@@ -143,6 +155,7 @@ def print_phase(result: dict) -> None:
     print(
         f"  {result['name']:<16} {result['requests']:6d} req  {result['rate']:8.1f} req/s"
         f"  p50 {result['p50']:7.1f} ms  p99 {result['p99']:7.1f} ms"
+        f"  server CPU {result['cpu']:5.1f} ms/req"
     )
 
 
@@ -176,19 +189,21 @@ def main() -> None:
     env = {"REDIS_URL": REDIS_URL, "DJANGO_SETTINGS_MODULE": "bench.web_settings", **RATES}
     rounds = []
     with web_server("bench-web", **env) as base_url:
+        pid = child_pid(int(base_url.rsplit(":", 1)[1]))
         # warm up both paths (imports, connections, first queries)
-        Phase("warm-up bare", bare_requests).run(base_url)
+        Phase("warm-up bare", bare_requests).run(base_url, pid)
         for round_ in range(ROUNDS):
-            bare = Phase("bare view", bare_requests).run(base_url)
+            bare = Phase("bare view", bare_requests).run(base_url, pid)
             submit = Phase(
                 "submit_job",
                 lambda i: submit_job_requests(signers[i], settings.PM_DOMAIN),
-            ).run(base_url)
+            ).run(base_url, pid)
             rounds.append((bare, submit))
             print(f"round {round_ + 1}: {CLIENTS} clients, {PHASE_SECONDS:.0f} s per phase")
             print_phase(bare)
             print_phase(submit)
             print(f"  ratio submit_job / bare: {submit['rate'] / bare['rate']:.2f} (goal >= 0.40)")
+            print(f"  server CPU per request, bare / submit_job: {bare['cpu'] / submit['cpu']:.2f}")
     ratios = [submit["rate"] / bare["rate"] for bare, submit in rounds]
     print(f"HTTP ratio, median of {len(ratios)} rounds: {statistics.median(ratios):.2f}")
     print("--- ledger bench (bench/ledger_transfer.py) ---")
