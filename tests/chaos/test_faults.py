@@ -4,6 +4,8 @@ closed is replaced before the next request or task, and a database failing mid-r
 (in a view or a middleware) is a JSON 503 that the client may retry."""
 
 import logging
+import socket
+import time
 
 import psycopg
 import pytest
@@ -34,6 +36,24 @@ def test_signed_actions_are_served_while_the_rate_limit_cache_is_unreachable(
     warnings = [r.getMessage() for r in caplog.records]
     assert any("'ip' not checked" in message for message in warnings), warnings
     assert any("'address' not checked" in message for message in warnings), warnings
+
+
+def test_a_redis_that_hangs_holds_a_signed_action_for_seconds_only(actions, alice, settings, db):
+    if not settings.REDIS_URL:
+        pytest.skip("the cache is Redis only with REDIS_URL")
+    with socket.socket() as silent:  # accepts connections, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        hung = f"redis://127.0.0.1:{silent.getsockname()[1]}/0"
+        settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": hung}}
+        started = time.monotonic()
+        response = actions.post(
+            "/api/faucet", alice, "faucet", {"asset": "DOT", "amount": str(DOT)}
+        )
+        took = time.monotonic() - started
+    assert response.status_code == 200, response.content
+    assert balance(alice) == DOT
+    assert took < 5, f"{took:.1f}s: the per-IP and per-wallet checks wait 1 s each at most"
 
 
 UNAVAILABLE = {
