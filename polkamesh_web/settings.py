@@ -140,12 +140,20 @@ TEMPLATES = [
 # PostgreSQL in production and tests (DATABASE_URL); SQLite for the embedded set-up.
 DATABASE_URL = env_str("DATABASE_URL", "")
 if DATABASE_URL:
-    # Persistent connections are checked before a request or task reuses them, so one
+    # Connections come from a pool per process (psycopg-pool, Django's built-in support):
+    # under daphne every request runs in a thread of its own, and Django's persistent
+    # connections belong to a thread, so without a pool each request opened a new
+    # PostgreSQL session (and a burst of requests could exhaust max_connections).
+    # The pool checks a connection before handing it out (CONN_HEALTH_CHECKS), so one
     # that the server closed (a restart, a failover, pg_terminate_backend) is replaced
     # instead of failing the next request.
-    DATABASES = {
-        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
-    }
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_health_checks=True)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": env_int("PM_DB_POOL_SIZE", 10),
+            "timeout": env_int("PM_DB_POOL_TIMEOUT", 10),
+        }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -246,7 +254,11 @@ CACHES = {
             "LOCATION": REDIS_URL,
             # The limits fail open when Redis is unreachable (core/throttles.py); a Redis
             # that hangs instead of refusing must not hold every request either.
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            "OPTIONS": {
+                "pool_class": "marketplace.core.cache.SharedConnectionPool",
+                "socket_connect_timeout": 1,
+                "socket_timeout": 1,
+            },
         }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
