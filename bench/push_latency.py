@@ -257,6 +257,13 @@ def main() -> None:
     setup()
     from contextlib import ExitStack
 
+    import redis
+
+    # The bench's own Redis database starts empty: the group members of servers that
+    # earlier runs stopped would otherwise stay in `public` for a day (channels-redis's
+    # group expiry) and take every broadcast too.
+    redis.Redis.from_url(REDIS_URL).flushdb()
+
     from tests.stack import web_server
 
     raise_open_files(SOCKETS)  # daphne inherits the limit

@@ -14,6 +14,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from . import relay
 from .events import PUBLIC, user_group
+from .fanout import public_fanout
 from .hooks import groups_for
 from .selectors import events_since
 
@@ -48,10 +49,15 @@ class EventsConsumer(PushDispatch, AsyncJsonWebsocketConsumer):
             user_group(wallet.public_key),
             *await database_sync_to_async(groups_for)(wallet),
         ]
+        self.replayed: set[int] = set()
+        # Public events that arrive before the replay below was read wait here.
+        self.held: list[tuple[int, str]] | None = []
         # Join before reading the outbox: an event committed in between is then either
         # replayed or pushed live (or both, and `self.replayed` drops the second copy).
-        for group in self.groups:
+        # `public` reaches the socket through the process's fan-out (fanout.py).
+        for group in self.groups[1:]:
             await self.channel_layer.group_add(group, self.channel_name)
+        await public_fanout.register(self)
         relay.ensure_running()
         await self.accept()
         await self.send_json({"type": "hello", "data": {"address": wallet.address}})
@@ -61,9 +67,13 @@ class EventsConsumer(PushDispatch, AsyncJsonWebsocketConsumer):
         self.replayed = {event.pk for event in missed}
         for event in missed:
             await self._send_event(event.as_message())
+        held, self.held = self.held, None
+        for event_id, text in held:
+            await self.push_public(event_id, text)
 
     async def disconnect(self, code):
-        for group in getattr(self, "groups", []):
+        public_fanout.unregister(self)
+        for group in getattr(self, "groups", [])[1:]:
             await self.channel_layer.group_discard(group, self.channel_name)
 
     async def receive_json(self, content, **kwargs):
@@ -72,10 +82,22 @@ class EventsConsumer(PushDispatch, AsyncJsonWebsocketConsumer):
 
     async def event_forward(self, message):
         event = message["event"]
-        if event["id"] in self.replayed:
-            self.replayed.discard(event["id"])
+        if self._seen_in_replay(event["id"]):
             return
         await self._send_event(event)
+
+    async def push_public(self, event_id: int, text: str) -> None:
+        """A public event, already encoded by the fan-out."""
+        if self.held is not None:
+            self.held.append((event_id, text))
+        elif not self._seen_in_replay(event_id):
+            await self.send(text_data=text)
+
+    def _seen_in_replay(self, event_id: int) -> bool:
+        if event_id in self.replayed:
+            self.replayed.discard(event_id)
+            return True
+        return False
 
     async def _send_event(self, event: dict) -> None:
         await self.send_json({"id": event["id"], "type": event["type"], "data": event["data"]})

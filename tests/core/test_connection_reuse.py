@@ -46,7 +46,7 @@ def test_every_cache_object_of_a_process_shares_one_redis_pool(settings):
 
     def use_the_cache():
         cache = caches["default"]
-        cache.get("any key")
+        cache.get("any-key")
         seen.append((cache, cache._cache._get_connection_pool(write=False)))
 
     threads = [threading.Thread(target=use_the_cache) for _ in range(3)]
