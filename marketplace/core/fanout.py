@@ -28,37 +28,44 @@ class PublicFanout:
     def __init__(self):
         self.sockets: set = set()
         self._task: asyncio.Task | None = None
+        self._joined: asyncio.Future | None = None
         self._channel: str | None = None
         self._joined_at = 0.0
 
     async def register(self, consumer) -> None:
-        """From now on `consumer.push_public(event_id, text)` hears every public event."""
+        """From now on `consumer.push_public(event_id, text)` hears every public event.
+        Returns once the process is a member of `public`."""
         loop = asyncio.get_running_loop()
         if self._task is None or self._task.done() or self._task.get_loop() is not loop:
-            await self._start(loop)
-        elif time.monotonic() - self._joined_at > REJOIN_SECONDS:
+            # Started without an await in between: sockets connecting at once share one
+            # subscription. A server runs one event loop; a new loop (tests) starts a new
+            # subscription, and the sockets of the old loop are gone with it.
+            self.sockets = set()
+            self._joined = loop.create_future()
+            self._task = loop.create_task(self._forward_forever(self._joined))
+        await asyncio.shield(self._joined)
+        if time.monotonic() - self._joined_at > REJOIN_SECONDS:
             await self._join()
         self.sockets.add(consumer)
 
     def unregister(self, consumer) -> None:
         self.sockets.discard(consumer)
 
-    async def _start(self, loop) -> None:
-        # A server runs one event loop; a new one (tests) starts a new subscription, and the
-        # sockets of the old loop are gone with it.
-        layer = get_channel_layer()
-        if self._channel is not None:
-            await layer.group_discard(PUBLIC, self._channel)
-        self.sockets = set()
-        self._channel = await layer.new_channel()
-        await self._join()
-        self._task = loop.create_task(self._forward_forever(layer, self._channel))
-
     async def _join(self) -> None:
         await get_channel_layer().group_add(PUBLIC, self._channel)
         self._joined_at = time.monotonic()
 
-    async def _forward_forever(self, layer, channel: str) -> None:
+    async def _forward_forever(self, joined: asyncio.Future) -> None:
+        layer = get_channel_layer()
+        try:
+            if self._channel is not None:
+                await layer.group_discard(PUBLIC, self._channel)
+            self._channel = channel = await layer.new_channel()
+            await self._join()
+        except Exception as exc:
+            joined.set_exception(exc)  # the sockets waiting to register fail to connect
+            raise
+        joined.set_result(None)
         while True:
             try:
                 message = await layer.receive(channel)
@@ -77,7 +84,7 @@ class PublicFanout:
             try:
                 await consumer.push_public(event["id"], text)
             except Exception:  # one closed socket must not starve the others
-                log.debug("public feed: socket dropped", exc_info=True)
+                log.warning("public feed: socket dropped", exc_info=True)
                 self.unregister(consumer)
 
 

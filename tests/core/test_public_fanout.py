@@ -2,6 +2,8 @@
 per process, each event encoded once and written to every socket — once each, in the
 documented shape, and never twice to a socket that also had it replayed."""
 
+import asyncio
+
 import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
@@ -82,3 +84,15 @@ async def test_a_public_event_both_replayed_and_pushed_late_is_heard_once(tokens
     assert (await socket.receive_json_from(timeout=5))["id"] == live
     assert await socket.receive_nothing(timeout=0.5)
     await socket.disconnect()
+
+
+async def test_sockets_connecting_at_once_share_one_subscription(tokens):
+    members = await public_members()
+    sockets = await asyncio.gather(*(connect(token) for token in tokens))
+    assert await public_members() <= members + 1
+
+    event_id = await emit("market.tick")
+    for socket in sockets:
+        assert (await socket.receive_json_from(timeout=5))["id"] == event_id
+        assert await socket.receive_nothing(timeout=0.3)  # once, not once per subscription
+        await socket.disconnect()
