@@ -1,3 +1,4 @@
+import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -11,3 +12,10 @@ from channels.routing import ProtocolTypeRouter  # noqa: E402
 from polkamesh_web.routing import websocket_application  # noqa: E402
 
 application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websocket_application})
+
+# A full garbage collection pauses every socket of the process (a broadcast to 1,000
+# sockets waited ≈ 0.3 s behind one, docs/BENCHMARKS.md "Push latency"): what exists
+# after start-up (Django, the URL and template machinery) lives as long as the process,
+# so it moves to the permanent generation and full collections scan only what came since.
+gc.collect()
+gc.freeze()
