@@ -1,6 +1,6 @@
 """Signed `submit_job` over HTTP against a real daphne server, next to a bare Django view
 measured in the same run against the same server; then the ledger bench
-(bench/ledger_transfer.py) again, so both ratios of issue 8 are printed together.
+(bench/ledger_transfer.py) again, so both ratios are printed together.
 
 The script starts daphne on a free port of 127.0.0.1 with the bench database, its own
 Redis database (BENCH_REDIS_URL, default redis://127.0.0.1:6379/14) and rate limits
@@ -208,7 +208,7 @@ def main() -> None:
     print(f"HTTP ratio, median of {len(ratios)} rounds: {statistics.median(ratios):.2f}")
     print("--- ledger bench (bench/ledger_transfer.py) ---")
     ledger_ratio = ledger_bench()
-    print("--- issue 8 ratios (goal >= 0.40 each) ---")
+    print("--- both ratios (goal >= 0.40 each) ---")
     print(f"signed submit_job / bare view : {statistics.median(ratios):.2f}")
     print(f"ledger service / raw SQL      : {ledger_ratio}")
 
