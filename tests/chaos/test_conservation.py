@@ -42,6 +42,7 @@ from marketplace.providers.models import Slash
 from marketplace.wallets.models import SignedAction, Wallet, Withdrawal
 from tests import stack
 from tests.conftest import DOT, USDT, Signer
+from tests.datanft.conftest import METADATA
 from tests.intents.support import seal
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -373,22 +374,8 @@ def scenario(fund):
 
 
 def mint(client: Client) -> int:
-    nft, _ = client.post_action(
-        "/api/data-nfts",
-        "mint_data_nft",
-        {
-            "name": "Chaos sensor",
-            "description": "Readings nobody reads.",
-            "category": "smart_city",
-            "sensor_type": "inductive loop",
-            "data_format": "json",
-            "update_frequency": "hourly",
-            "content_ref": "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi",
-            "access_policy": "subscription",
-            "asset": "DOT",
-            "price_per_hour": str(SUBSCRIPTION_PRICE),
-        },
-    )
+    params = {**METADATA, "name": "Chaos sensor", "price_per_hour": str(SUBSCRIPTION_PRICE)}
+    nft, _ = client.post_action("/api/data-nfts", "mint_data_nft", params)
     return nft["id"]
 
 

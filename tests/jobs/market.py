@@ -40,8 +40,9 @@ def register(actions, signer, *, capabilities=("gpu",), stake=200 * DOT):
     return response.json()
 
 
-def submit(actions, signer, **overrides):
-    params = {
+def job_params(**overrides) -> dict:
+    """`submit_job`'s params: a GPU job of 10 DOT due in an hour, with the overrides."""
+    return {
         "model_ref": "ipfs://model",
         "data_ref": "ipfs://data",
         "compute_type": "gpu",
@@ -51,7 +52,10 @@ def submit(actions, signer, **overrides):
         "privacy_required": False,
         **overrides,
     }
-    return actions.post("/api/jobs", signer, "submit_job", params)
+
+
+def submit(actions, signer, **overrides):
+    return actions.post("/api/jobs", signer, "submit_job", job_params(**overrides))
 
 
 def step(actions, signer, job_id: int, name: str, **params):

@@ -8,22 +8,13 @@ import pytest
 from rest_framework.test import APIClient
 
 from tests.conftest import DOT
-from tests.jobs.market import deadline_in
+from tests.jobs.market import job_params
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_submit_answer_is_the_job_as_its_owner_reads_it(market, actions, alice):
-    params = {
-        "model_ref": "ipfs://model",
-        "data_ref": "ipfs://data",
-        "compute_type": "gpu",
-        "asset": "DOT",
-        "budget": str(10 * DOT),
-        "deadline": deadline_in(3600),
-        "privacy_required": False,
-    }
-    envelope = alice.envelope("submit_job", params)
+    envelope = alice.envelope("submit_job", job_params())
     posted = actions.client.post("/api/jobs", json.dumps(envelope), content_type="application/json")
     assert posted.status_code == 201
     answer = posted.json()
