@@ -24,10 +24,13 @@ from .identity import InvalidAddress, public_key_from_address
 log = logging.getLogger(__name__)
 
 
+def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+    """API.md's error shape."""
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
 def error_response(code: str, message: str, status: int, fields: dict | None = None) -> Response:
-    return Response(
-        {"error": {"code": code, "message": message, "fields": fields or {}}}, status=status
-    )
+    return Response(error_body(code, message, fields), status=status)
 
 
 def _flatten(detail) -> dict:
@@ -96,13 +99,7 @@ def exception_handler(exc, context):
 # run at most once, even if its commit got through). core.views.server_error answers
 # the same when it happens outside the API's views (in a middleware).
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
-UNAVAILABLE = {
-    "error": {
-        "code": "unavailable",
-        "message": "The service is briefly unavailable; retry shortly.",
-        "fields": {},
-    }
-}
+UNAVAILABLE = error_body("unavailable", "The service is briefly unavailable; retry shortly.")
 
 
 class Pagination(PageNumberPagination):

@@ -23,9 +23,7 @@ def healthz(request):
 
 def not_found(request, exception=None):
     if request.path.startswith("/api/"):
-        return JsonResponse(
-            {"error": {"code": "not_found", "message": "Not found.", "fields": {}}}, status=404
-        )
+        return JsonResponse(rest.error_body("not_found", "Not found."), status=404)
     return render(request, "404.html", status=404)
 
 
@@ -35,13 +33,4 @@ def server_error(request):
     if isinstance(exc, rest.DATABASE_UNAVAILABLE):
         log.warning("database unavailable: %s", exc)
         return JsonResponse(rest.UNAVAILABLE, status=503, headers={"Retry-After": "1"})
-    return JsonResponse(
-        {
-            "error": {
-                "code": "server_error",
-                "message": "Something broke on our side.",
-                "fields": {},
-            }
-        },
-        status=500,
-    )
+    return JsonResponse(rest.error_body("server_error", "Something broke on our side."), status=500)
