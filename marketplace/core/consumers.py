@@ -18,6 +18,8 @@ from .fanout import public_fanout
 from .hooks import groups_for
 from .selectors import events_since
 
+MAX_EVENT_ID = 2**63 - 1  # outbox ids are PostgreSQL bigints
+
 
 class PushDispatch:
     """channels closes stale database connections before every message it dispatches, a
@@ -41,7 +43,7 @@ class EventsConsumer(PushDispatch, AsyncJsonWebsocketConsumer):
         if wallet is None:
             await self.close(code=4401)
             return
-        if since and not since.isdigit():
+        if since and not (since.isdigit() and int(since) <= MAX_EVENT_ID):
             await self.close(code=4400)
             return
         self.groups = [

@@ -86,7 +86,8 @@ async def test_without_since_nothing_is_replayed(token, alice):
     await communicator.disconnect()
 
 
-async def test_a_since_that_is_not_an_event_id_closes_the_socket(token):
-    communicator = WebsocketCommunicator(application, f"/ws/events/?token={token}&since=-1")
+@pytest.mark.parametrize("since", ["-1", "x", str(2**63)], ids=["negative", "word", "too big"])
+async def test_a_since_that_is_not_an_event_id_closes_the_socket(token, since):
+    communicator = WebsocketCommunicator(application, f"/ws/events/?token={token}&since={since}")
     connected, code = await communicator.connect()
     assert (connected, code) == (False, 4400)
