@@ -9,6 +9,7 @@ writes it to each of its sockets. Private groups (`user.*`, `capability.*`) stay
 per socket."""
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -83,9 +84,13 @@ class PublicFanout:
         for consumer in list(self.sockets):
             try:
                 await consumer.push_public(event["id"], text)
-            except Exception:  # one closed socket must not starve the others
+            except Exception:  # one broken socket must not starve the others
                 log.warning("public feed: socket dropped", exc_info=True)
                 self.unregister(consumer)
+                # Closed, not left open and deaf: the client reconnects and catches up
+                # with `since`.
+                with contextlib.suppress(Exception):
+                    await consumer.close(code=1011)
 
 
 public_fanout = PublicFanout()

@@ -96,3 +96,23 @@ async def test_sockets_connecting_at_once_share_one_subscription(tokens):
         assert (await socket.receive_json_from(timeout=5))["id"] == event_id
         assert await socket.receive_nothing(timeout=0.3)  # once, not once per subscription
         await socket.disconnect()
+
+
+async def test_a_socket_the_fanout_cannot_write_to_is_closed_and_the_others_still_hear(
+    tokens, monkeypatch
+):
+    broken, *others = [await connect(token) for token in tokens]
+    (broken_consumer,) = [
+        c for c in public_fanout.sockets if c.scope["query_string"].endswith(tokens[0].encode())
+    ]
+
+    async def fails(event_id, text):
+        raise ConnectionError("the transport is gone")
+
+    monkeypatch.setattr(broken_consumer, "push_public", fails)
+    event_id = await emit("market.tick")
+    for socket in others:
+        assert (await socket.receive_json_from(timeout=5))["id"] == event_id
+        await socket.disconnect()
+    assert (await broken.receive_output(timeout=5)) == {"type": "websocket.close", "code": 1011}
+    assert broken_consumer not in public_fanout.sockets
