@@ -250,12 +250,11 @@ PM_RATE_ACTIONS = {
 CACHES = {
     "default": (
         {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "marketplace.core.cache.RedisCache",
             "LOCATION": REDIS_URL,
             # The limits fail open when Redis is unreachable (core/throttles.py); a Redis
             # that hangs instead of refusing must not hold every request either.
             "OPTIONS": {
-                "pool_class": "marketplace.core.cache.SharedConnectionPool",
                 "socket_connect_timeout": 1,
                 "socket_timeout": 1,
             },

@@ -1,24 +1,39 @@
-"""One Redis connection pool per process for Django's cache (the rate limits).
+"""Django's Redis cache (the rate limits) with one Redis client per process.
 
 Django keeps a cache object per request context, and under daphne every request runs
-in a thread of its own, so the stock `RedisCache` built a new pool — and opened a new
-connection — for each request. This pool class hands every cache object of a process
-the same pool for the same URL and options; redis-py resets a pool inherited across a
-fork (Celery's prefork children), so each process still has its own connections."""
+in a thread of its own, so the stock `RedisCache` built a new connection pool — and
+opened a new connection — for each request, and a new `redis.Redis` client (with its
+table of ≈ 250 response callbacks) for every command: ≈ 0.2 ms of CPU per command,
+two commands per rate limit, three limits per signed action (docs/BENCHMARKS.md). Here
+every cache object of a process uses the same client, and so the same pool, for the
+same server and options. redis-py clients are thread-safe, and a pool inherited across
+a fork (Celery's prefork children) resets itself, so each process still has its own
+connections."""
 
 import threading
 
-from redis import ConnectionPool
+from django.core.cache.backends import redis as django_redis
+from redis import Redis
 
 
-class SharedConnectionPool(ConnectionPool):
-    _shared: dict[tuple, ConnectionPool] = {}
+class _SharedClient(django_redis.RedisCacheClient):
+    _clients: dict[tuple, Redis] = {}
     _lock = threading.Lock()
 
-    @classmethod
-    def from_url(cls, url: str, **options) -> ConnectionPool:
-        key = (url, tuple(sorted((name, repr(value)) for name, value in options.items())))
-        with cls._lock:
-            if key not in cls._shared:
-                cls._shared[key] = super().from_url(url, **options)
-            return cls._shared[key]
+    def get_client(self, key=None, *, write=False) -> Redis:
+        server = self._servers[self._get_connection_pool_index(write)]
+        ident = (server, tuple(sorted((name, repr(v)) for name, v in self._pool_options.items())))
+        client = self._clients.get(ident)
+        if client is None:
+            with self._lock:
+                if ident not in self._clients:
+                    pool = self._pool_class.from_url(server, **self._pool_options)
+                    self._clients[ident] = self._client(connection_pool=pool)
+                client = self._clients[ident]
+        return client
+
+
+class RedisCache(django_redis.RedisCache):
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = _SharedClient

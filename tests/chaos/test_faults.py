@@ -23,7 +23,7 @@ def test_signed_actions_are_served_while_the_rate_limit_cache_is_unreachable(
     closed = stack.free_port()  # nothing listens there
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "marketplace.core.cache.RedisCache",
             "LOCATION": f"redis://127.0.0.1:{closed}/0",
         }
     }

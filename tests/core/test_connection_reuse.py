@@ -37,17 +37,18 @@ def test_a_web_process_reuses_its_database_connections_across_requests(actions, 
     assert opened < 10, f"{opened} PostgreSQL sessions for {REQUESTS} requests"
 
 
-def test_every_cache_object_of_a_process_shares_one_redis_pool(settings):
+def test_every_cache_object_of_a_process_shares_one_redis_client(settings):
     if not settings.REDIS_URL:
         pytest.skip("the cache is Redis only with REDIS_URL")
     from django.core.cache import caches
 
-    seen = []  # (cache object, its connection pool), one per thread as under daphne
+    seen = []  # (cache object, the Redis clients of two commands), one per thread
 
     def use_the_cache():
         cache = caches["default"]
         cache.get("any-key")
-        seen.append((cache, cache._cache._get_connection_pool(write=False)))
+        clients = cache._cache.get_client(), cache._cache.get_client(write=True)
+        seen.append((cache, clients))
 
     threads = [threading.Thread(target=use_the_cache) for _ in range(3)]
     for thread in threads:
@@ -55,4 +56,5 @@ def test_every_cache_object_of_a_process_shares_one_redis_pool(settings):
     for thread in threads:
         thread.join()
     assert len({id(cache) for cache, _ in seen}) == 3
-    assert len({id(pool) for _, pool in seen}) == 1
+    assert len({id(client) for _, clients in seen for client in clients}) == 1
+    assert len({id(client.connection_pool) for _, clients in seen for client in clients}) == 1
