@@ -5,12 +5,21 @@ sign-ins answer 429 without the password being checked — the right one include
 until the oldest failure leaves the window: a guesser learns nothing from further
 tries, while staff elsewhere are unaffected. The failures are counted by DRF's
 cache-based throttle (Redis when REDIS_URL is set, so every web process counts
-together); the client IP is DRF's (`NUM_PROXIES` says which X-Forwarded-For entry)."""
+together); the client IP is DRF's (`NUM_PROXIES` says which X-Forwarded-For entry).
+
+Unlike the API's limits, this one fails closed: while the cache is unreachable the
+failures cannot be counted, so sign-ins answer 503 rather than let a guesser try
+without limit (staff keep `manage.py` meanwhile)."""
+
+import logging
 
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse
+from redis.exceptions import RedisError
 from rest_framework.throttling import SimpleRateThrottle
+
+log = logging.getLogger(__name__)
 
 FAILURES = 10
 WINDOW_SECONDS = 300
@@ -42,15 +51,23 @@ def admin_login(request, extra_context=None):
     """`admin.site.login`, refused with 429 while the client IP is locked out."""
     throttle = AdminLoginThrottle()
     signing_in = request.method == "POST"
-    if signing_in and throttle.locked(request):
-        response = HttpResponse(
-            "Too many failed sign-ins from your address; try again later.",
-            status=429,
-            content_type="text/plain; charset=utf-8",
-        )
-        response["Retry-After"] = str(int(throttle.wait() or 1))
-        return response
-    response = admin.site.login(request, extra_context)
-    if signing_in and response.status_code != 302:  # the form came back with an error
-        throttle.record_failure(request)
+    try:
+        if signing_in and throttle.locked(request):
+            return _refusal(
+                429,
+                "Too many failed sign-ins from your address; try again later.",
+                int(throttle.wait() or 1),
+            )
+        response = admin.site.login(request, extra_context)
+        if signing_in and response.status_code != 302:  # the form came back with an error
+            throttle.record_failure(request)
+    except RedisError as exc:
+        log.warning("admin sign-in refused, failed sign-ins cannot be counted: %s", exc)
+        return _refusal(503, "Sign-in is unavailable for a moment; try again shortly.", 5)
+    return response
+
+
+def _refusal(status: int, message: str, retry_after: int) -> HttpResponse:
+    response = HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = str(retry_after)
     return response

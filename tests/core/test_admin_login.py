@@ -1,12 +1,14 @@
 """The admin is for staff only, and its sign-in is throttled per client IP: after the
 limit an IP is refused (429) without its password being checked, the right one too."""
 
+import logging
 import uuid
 
 import pytest
 from django.contrib.auth import get_user_model
 
 from marketplace.core.admin_login import FAILURES
+from tests import stack
 
 pytestmark = pytest.mark.django_db
 
@@ -81,3 +83,22 @@ def test_failures_below_the_limit_do_not_stop_the_right_password(client, staff):
     for _ in range(FAILURES - 1):
         sign_in(client, "typo")
     assert sign_in(client, PASSWORD).status_code == 302
+
+
+def test_while_the_cache_is_unreachable_sign_ins_are_refused_not_let_through(
+    client, staff, settings, caplog
+):
+    closed = stack.free_port()  # nothing listens there
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "marketplace.core.cache.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{closed}/0",
+        }
+    }
+    assert client.get(LOGIN).status_code == 200  # the form itself needs no counting
+    with caplog.at_level(logging.WARNING, logger="marketplace.core.admin_login"):
+        response = sign_in(client, PASSWORD)
+    assert response.status_code == 503
+    assert int(response["Retry-After"]) > 0
+    assert not signed_in(client)
+    assert any("cannot be counted" in r.getMessage() for r in caplog.records)
