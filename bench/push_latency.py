@@ -13,7 +13,9 @@
    events with `marketplace.core.events.publish` inside transactions and records the
    wall-clock time each commit finished (an on-commit hook registered before the push):
    - targeted: TARGETED events, each to one random wallet's `user.<key>` group;
-   - broadcast: BROADCASTS events to `public`, which every socket hears.
+   - broadcast: BROADCASTS events to `public`, which every socket hears (with
+     BENCH_BROADCAST_GROUP=capability, every wallet is a CPU provider and the
+     broadcasts go to `capability.cpu`, as each `job.opened` of a CPU job does).
    Each socket records when it received each event; latency = receive - commit.
 4. BENCH_PROFILE=<file>: py-spy samples the (first) daphne process while the events are
    published (raw collapsed stacks; `py-spy` is in requirements.txt).
@@ -43,6 +45,7 @@ TARGETED = int(os.environ.get("BENCH_TARGETED", "300"))
 TARGETED_GAP = float(os.environ.get("BENCH_TARGETED_GAP", "0.02"))
 BROADCASTS = int(os.environ.get("BENCH_BROADCASTS", "20"))
 BROADCAST_GAP = float(os.environ.get("BENCH_BROADCAST_GAP", "0.5"))
+BY_CAPABILITY = os.environ.get("BENCH_BROADCAST_GROUP", "public") == "capability"
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
 PROFILE = os.environ.get("BENCH_PROFILE", "")
 UNLIMITED = "100000000/minute"
@@ -70,12 +73,17 @@ def make_wallets() -> list[tuple[str, str]]:
     """(public key, token) for SOCKETS fresh wallets."""
     from django.db import transaction
 
+    from marketplace.providers.models import Provider
     from marketplace.wallets.models import Wallet
     from marketplace.wallets.services import login
 
     keys = [os.urandom(32).hex() for _ in range(SOCKETS)]
     with transaction.atomic():
         wallets = Wallet.objects.bulk_create([Wallet(public_key=key) for key in keys])
+        if BY_CAPABILITY:  # their sockets join capability.cpu (providers.hooks)
+            Provider.objects.bulk_create(
+                Provider(wallet=wallet, name="bench", capabilities=["cpu"]) for wallet in wallets
+            )
         return [(wallet.public_key, login(wallet, request=None)) for wallet in wallets]
 
 
@@ -87,13 +95,14 @@ def publish_main(plan_path: str) -> None:
     setup()
     from django.db import transaction
 
-    from marketplace.core.events import PUBLIC, publish, user_group
+    from marketplace.core.events import PUBLIC, capability_group, publish, user_group
 
     with open(plan_path) as f:
         plan = json.load(f)
     committed: dict[str, float] = {}
+    everyone = capability_group("cpu") if BY_CAPABILITY else PUBLIC
     for seq, (target, gap) in enumerate(plan):
-        group = PUBLIC if target is None else user_group(target)
+        group = everyone if target is None else user_group(target)
         with transaction.atomic():
             # registered before publish's own hook: runs first, right after COMMIT
             transaction.on_commit(lambda seq=seq: committed.__setitem__(seq, time.time()))
@@ -312,7 +321,11 @@ def main() -> None:
     )
     for name, values, count in (
         ("targeted (user.<key>)", targeted, TARGETED),
-        ("broadcast (public)", broadcast, BROADCASTS * SOCKETS),
+        (
+            f"broadcast ({'capability.cpu' if BY_CAPABILITY else 'public'})",
+            broadcast,
+            BROADCASTS * SOCKETS,
+        ),
     ):
         if values:
             print(

@@ -13,8 +13,8 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from . import relay
-from .events import PUBLIC, user_group
-from .fanout import public_fanout
+from .events import PUBLIC, is_shared, user_group
+from .fanout import shared_fanout
 from .hooks import groups_for
 from .selectors import events_since
 
@@ -52,14 +52,14 @@ class EventsConsumer(PushDispatch, AsyncJsonWebsocketConsumer):
             *await database_sync_to_async(groups_for)(wallet),
         ]
         self.replayed: set[int] = set()
-        # Public events that arrive before the replay below was read wait here.
+        # Events of shared groups that arrive before the replay below was read wait here.
         self.held: list[tuple[int, str]] | None = []
         # Join before reading the outbox: an event committed in between is then either
         # replayed or pushed live (or both, and `self.replayed` drops the second copy).
-        # `public` reaches the socket through the process's fan-out (fanout.py).
-        for group in self.groups[1:]:
+        # Shared groups reach the socket through the process's fan-out (fanout.py).
+        for group in self._own_groups():
             await self.channel_layer.group_add(group, self.channel_name)
-        await public_fanout.register(self)
+        await shared_fanout.register(self, [group for group in self.groups if is_shared(group)])
         relay.ensure_running()
         await self.accept()
         await self.send_json({"type": "hello", "data": {"address": wallet.address}})
@@ -71,11 +71,15 @@ class EventsConsumer(PushDispatch, AsyncJsonWebsocketConsumer):
             await self._send_event(event.as_message())
         held, self.held = self.held, None
         for event_id, text in held:
-            await self.push_public(event_id, text)
+            await self.push_shared(event_id, text)
+
+    def _own_groups(self) -> list[str]:
+        """The groups this socket is a member of itself (per wallet, not shared)."""
+        return [group for group in getattr(self, "groups", []) if not is_shared(group)]
 
     async def disconnect(self, code):
-        public_fanout.unregister(self)
-        for group in getattr(self, "groups", [])[1:]:
+        shared_fanout.unregister(self)
+        for group in self._own_groups():
             await self.channel_layer.group_discard(group, self.channel_name)
 
     async def receive_json(self, content, **kwargs):
@@ -88,8 +92,8 @@ class EventsConsumer(PushDispatch, AsyncJsonWebsocketConsumer):
             return
         await self._send_event(event)
 
-    async def push_public(self, event_id: int, text: str) -> None:
-        """A public event, already encoded by the fan-out."""
+    async def push_shared(self, event_id: int, text: str) -> None:
+        """An event of a shared group, already encoded by the fan-out."""
         if self.held is not None:
             self.held.append((event_id, text))
         elif not self._seen_in_replay(event_id):

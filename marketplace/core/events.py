@@ -29,6 +29,13 @@ def capability_group(capability: str) -> str:
     return f"capability.{capability}"
 
 
+def is_shared(group: str) -> bool:
+    """Whether many sockets hear the group's events alike (the market feed, a
+    capability's job announcements): each web process joins such a group once and
+    writes its events to its own sockets (fanout.py)."""
+    return group == PUBLIC or group.startswith("capability.")
+
+
 def publish(groups: list[str], type: str, data: dict) -> None:
     """Record an event in the outbox of the current transaction; deliver after commit."""
     event = OutboxEvent.objects.create(groups=groups, type=type, data=data)
@@ -95,6 +102,7 @@ def _loop_running() -> bool:
 async def send_events(events: list[OutboxEvent]) -> None:
     layer = get_channel_layer()
     for event in events:
-        message = {"type": "event.forward", "event": event.as_message()}
+        # `groups` tells a process's fan-out which of its sockets hear the event.
+        message = {"type": "event.forward", "event": event.as_message(), "groups": event.groups}
         for group in event.groups:
             await layer.group_send(group, message)

@@ -1,18 +1,21 @@
-"""The `public` feed of `/ws/events/`, fanned out inside each web process.
+"""The shared groups of `/ws/events/` (`public`, `capability.*`), fanned out inside
+each web process.
 
-Every agent's socket hears every public event. With each socket a member of the
-`public` group, channels-redis hands the process one message and then wakes every
-consumer in turn (its receive tasks, its dispatch, its own JSON encoding) — about
-0.25 ms per socket, most of what a broadcast to 1,000 sockets costs (docs/BENCHMARKS.md,
-"Push latency"). Here the process joins `public` once, encodes each event once and
-writes it to each of its sockets. Private groups (`user.*`, `capability.*`) stay
-per socket."""
+Many sockets hear every event of a shared group alike: every agent hears the market
+feed, every CPU provider's agent hears each `job.opened` of a CPU job. With each
+socket a member of the group, channels-redis hands the process one message and then
+wakes every consumer in turn (its receive tasks, its dispatch, its own JSON encoding) —
+about 0.25 ms per socket, most of what a broadcast to 1,000 sockets costs
+(docs/BENCHMARKS.md, "Push latency"). Here the process joins each shared group once,
+on one channel of its own, encodes each event once and writes it to each of its
+sockets in that group. Per-wallet groups (`user.*`) stay per socket."""
 
 import asyncio
 import contextlib
 import json
 import logging
 import time
+from collections import OrderedDict
 
 from channels.layers import get_channel_layer
 
@@ -21,71 +24,95 @@ from .events import PUBLIC
 log = logging.getLogger(__name__)
 
 # channels-redis drops a group member after `group_expiry` (a day by default): the
-# process renews its membership well before that.
+# process renews its memberships well before that.
 REJOIN_SECONDS = 3600
+# An event of several shared groups arrives once per group; the ids of the last ones
+# pushed are remembered so that a socket in two of them hears it once.
+REMEMBERED_EVENTS = 1024
 
 
-class PublicFanout:
+class SharedFanout:
     def __init__(self):
-        self.sockets: set = set()
+        self.members: dict[str, set] = {}  # shared group → this process's sockets in it
         self._task: asyncio.Task | None = None
-        self._joined: asyncio.Future | None = None
+        self._ready: asyncio.Future | None = None
         self._channel: str | None = None
+        self._joined: set[str] = set()
         self._joined_at = 0.0
+        self._pushed: OrderedDict[int, None] = OrderedDict()
 
-    async def register(self, consumer) -> None:
-        """From now on `consumer.push_public(event_id, text)` hears every public event.
-        Returns once the process is a member of `public`."""
+    @property
+    def sockets(self) -> set:
+        return set().union(*self.members.values())
+
+    async def register(self, consumer, groups: list[str]) -> None:
+        """From now on `consumer.push_shared(event_id, text)` hears every event of
+        `groups` (shared groups). Returns once the process is a member of each."""
         loop = asyncio.get_running_loop()
         if self._task is None or self._task.done() or self._task.get_loop() is not loop:
             # Started without an await in between: sockets connecting at once share one
-            # subscription. A server runs one event loop; a new loop (tests) starts a new
-            # subscription, and the sockets of the old loop are gone with it.
-            self.sockets = set()
-            self._joined = loop.create_future()
-            self._task = loop.create_task(self._forward_forever(self._joined))
-        await asyncio.shield(self._joined)
+            # channel. A server runs one event loop; a new loop (tests) starts anew, and
+            # the sockets of the old loop are gone with it.
+            self.members, self._joined = {}, set()
+            self._ready = loop.create_future()
+            self._task = loop.create_task(self._forward_forever(self._ready))
+        await asyncio.shield(self._ready)
         if time.monotonic() - self._joined_at > REJOIN_SECONDS:
-            await self._join()
-        self.sockets.add(consumer)
+            await self._join(self._joined)
+        await self._join(set(groups) - self._joined)
+        for group in groups:
+            self.members.setdefault(group, set()).add(consumer)
 
     def unregister(self, consumer) -> None:
-        self.sockets.discard(consumer)
+        for sockets in self.members.values():
+            sockets.discard(consumer)
 
-    async def _join(self) -> None:
-        await get_channel_layer().group_add(PUBLIC, self._channel)
+    async def _join(self, groups: set[str]) -> None:
+        layer = get_channel_layer()
+        for group in sorted(groups):
+            await layer.group_add(group, self._channel)
+            self._joined.add(group)
         self._joined_at = time.monotonic()
 
-    async def _forward_forever(self, joined: asyncio.Future) -> None:
+    async def _forward_forever(self, ready: asyncio.Future) -> None:
         layer = get_channel_layer()
         try:
             if self._channel is not None:
-                await layer.group_discard(PUBLIC, self._channel)
+                for group in self._joined:
+                    await layer.group_discard(group, self._channel)
             self._channel = channel = await layer.new_channel()
-            await self._join()
+            await self._join({PUBLIC})
         except Exception as exc:
-            joined.set_exception(exc)  # the sockets waiting to register fail to connect
+            ready.set_exception(exc)  # the sockets waiting to register fail to connect
             raise
-        joined.set_result(None)
+        ready.set_result(None)
         while True:
             try:
                 message = await layer.receive(channel)
             except asyncio.CancelledError:
                 raise
             except Exception:  # a blinking Redis: clients catch up from the outbox
-                log.warning("public feed: receive failed; retrying", exc_info=True)
+                log.warning("shared groups: receive failed; retrying", exc_info=True)
                 await asyncio.sleep(1)
                 continue
             if message.get("type") == "event.forward":
-                await self._push(message["event"])
+                await self._push(message["event"], message.get("groups", [PUBLIC]))
 
-    async def _push(self, event: dict) -> None:
+    async def _push(self, event: dict, groups: list[str]) -> None:
+        mine = [group for group in groups if group in self.members]
+        if len(mine) > 1:  # the same event comes again through its other groups
+            if event["id"] in self._pushed:
+                return
+            self._pushed[event["id"]] = None
+            if len(self._pushed) > REMEMBERED_EVENTS:
+                self._pushed.popitem(last=False)
+        sockets = set().union(*(self.members[group] for group in mine))
         text = json.dumps({"id": event["id"], "type": event["type"], "data": event["data"]})
-        for consumer in list(self.sockets):
+        for consumer in sockets:
             try:
-                await consumer.push_public(event["id"], text)
+                await consumer.push_shared(event["id"], text)
             except Exception:  # one broken socket must not starve the others
-                log.warning("public feed: socket dropped", exc_info=True)
+                log.warning("shared groups: socket dropped", exc_info=True)
                 self.unregister(consumer)
                 # Closed, not left open and deaf: the client reconnects and catches up
                 # with `since`.
@@ -93,4 +120,4 @@ class PublicFanout:
                     await consumer.close(code=1011)
 
 
-public_fanout = PublicFanout()
+shared_fanout = SharedFanout()
