@@ -5,9 +5,12 @@ measured in the same run against the same server; then the ledger bench
 The script starts daphne on a free port of 127.0.0.1 with the bench database, its own
 Redis database (BENCH_REDIS_URL, default redis://127.0.0.1:6379/14) and rate limits
 set out of the way, and a bench-only URLconf (bench/web_urls.py: the product's URLs
-plus `/bench/bare`). CLIENTS threads (requests, one keep-alive session each) then hit
-`GET /bench/bare` and `POST /api/jobs` for PHASE_SECONDS each, ROUNDS times, alternating.
-Each client signs with its own wallet, funded through `ledger.services.deposit`;
+plus `/bench/bare`). CLIENTS threads (requests, one keep-alive session each) then run
+three phases of PHASE_SECONDS each, ROUNDS times: `GET /bench/bare`; signed `submit_job`
+envelopes that the server rejects after their signature, rate limits, domain and
+freshness passed, because a param is invalid (400: the signed path's cost without its
+transaction, which bounds what the ratio can reach); and valid signed `submit_job`
+(201). Each client signs with its own wallet, funded through `ledger.services.deposit`;
 envelopes are signed before a phase starts, so the client measures the server.
 
     .venv/bin/python bench/http_submit_job.py
@@ -127,7 +130,7 @@ def fund(signers) -> None:
             )
 
 
-def submit_job_requests(signer, domain: str):
+def submit_job_requests(signer, domain: str, *, rejected: bool = False):
     params = {
         "model_ref": "bench/model",
         "data_ref": "",
@@ -137,13 +140,15 @@ def submit_job_requests(signer, domain: str):
         "deadline": (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "privacy_required": False,
     }
+    if rejected:
+        params["compute_type"] = "abacus"  # not a compute type: 400 invalid_params
     out = []
     for _ in range(MAX_SIGNED):
         payload = signer.payload(
             "submit_job", params, domain=domain, nonce=secrets.token_urlsafe(24)
         )
         body = {"payload": payload, "signature": signer.sign(payload)}
-        out.append(("POST", "/api/jobs", body, 201))
+        out.append(("POST", "/api/jobs", body, 400 if rejected else 201))
     return out
 
 
@@ -194,18 +199,28 @@ def main() -> None:
         Phase("warm-up bare", bare_requests).run(base_url, pid)
         for round_ in range(ROUNDS):
             bare = Phase("bare view", bare_requests).run(base_url, pid)
+            rejected = Phase(
+                "signed, 400",
+                lambda i: submit_job_requests(signers[i], settings.PM_DOMAIN, rejected=True),
+            ).run(base_url, pid)
             submit = Phase(
                 "submit_job",
                 lambda i: submit_job_requests(signers[i], settings.PM_DOMAIN),
             ).run(base_url, pid)
-            rounds.append((bare, submit))
+            rounds.append((bare, rejected, submit))
             print(f"round {round_ + 1}: {CLIENTS} clients, {PHASE_SECONDS:.0f} s per phase")
-            print_phase(bare)
-            print_phase(submit)
+            for phase in (bare, rejected, submit):
+                print_phase(phase)
             print(f"  ratio submit_job / bare: {submit['rate'] / bare['rate']:.2f} (goal >= 0.40)")
+            print(f"  ratio signed 400 / bare: {rejected['rate'] / bare['rate']:.2f}")
             print(f"  server CPU per request, bare / submit_job: {bare['cpu'] / submit['cpu']:.2f}")
-    ratios = [submit["rate"] / bare["rate"] for bare, submit in rounds]
+    ratios = [submit["rate"] / bare["rate"] for bare, _, submit in rounds]
+    ceilings = [rejected["rate"] / bare["rate"] for bare, rejected, _ in rounds]
     print(f"HTTP ratio, median of {len(ratios)} rounds: {statistics.median(ratios):.2f}")
+    print(
+        "signed 400 / bare (the envelope alone, no transaction), median:"
+        f" {statistics.median(ceilings):.2f}"
+    )
     print("--- ledger bench (bench/ledger_transfer.py) ---")
     ledger_ratio = ledger_bench()
     print("--- both ratios (goal >= 0.40 each) ---")
