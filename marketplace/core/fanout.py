@@ -53,9 +53,10 @@ class SharedFanout:
             # Started without an await in between: sockets connecting at once share one
             # channel. A server runs one event loop; a new loop (tests) starts anew, and
             # the sockets of the old loop are gone with it.
+            stale = (self._channel, self._joined)
             self.members, self._joined = {}, set()
             self._ready = loop.create_future()
-            self._task = loop.create_task(self._forward_forever(self._ready))
+            self._task = loop.create_task(self._forward_forever(self._ready, *stale))
         await asyncio.shield(self._ready)
         if time.monotonic() - self._joined_at > REJOIN_SECONDS:
             await self._join(self._joined)
@@ -74,12 +75,13 @@ class SharedFanout:
             self._joined.add(group)
         self._joined_at = time.monotonic()
 
-    async def _forward_forever(self, ready: asyncio.Future) -> None:
+    async def _forward_forever(
+        self, ready: asyncio.Future, old_channel: str | None, old_groups: set[str]
+    ) -> None:
         layer = get_channel_layer()
         try:
-            if self._channel is not None:
-                for group in self._joined:
-                    await layer.group_discard(group, self._channel)
+            for group in old_groups:  # the channel of a loop that is gone
+                await layer.group_discard(group, old_channel)
             self._channel = channel = await layer.new_channel()
             await self._join({PUBLIC})
         except Exception as exc:

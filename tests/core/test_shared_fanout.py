@@ -39,12 +39,16 @@ async def connect(token: str, since: int | None = None) -> WebsocketCommunicator
     return communicator
 
 
-async def members(group: str = PUBLIC) -> int:
+async def member_names(group: str = PUBLIC) -> set[str]:
     layer = get_channel_layer()
     if hasattr(layer, "groups"):  # the in-memory layer
-        return len(layer.groups.get(group, {}))
+        return set(layer.groups.get(group, {}))
     redis = layer.connection(layer.consistent_hash(group))
-    return await redis.zcard(layer._group_key(group))
+    return {name.decode() for name in await redis.zrange(layer._group_key(group), 0, -1)}
+
+
+async def members(group: str = PUBLIC) -> int:
+    return len(await member_names(group))
 
 
 @pytest.fixture
@@ -176,3 +180,18 @@ async def test_a_capability_event_committed_while_away_is_replayed_with_since(cp
     assert (await socket.receive_json_from(timeout=5))["id"] == live
     assert await socket.receive_nothing(timeout=0.3)
     await socket.disconnect()
+
+
+def test_a_new_event_loop_takes_the_old_loops_channel_out_of_the_groups():
+    class Listener:  # as much of a consumer as the fan-out uses
+        async def push_shared(self, event_id, text):
+            pass
+
+    async def join() -> str:
+        await shared_fanout.register(Listener(), [PUBLIC, CPU])
+        return shared_fanout._channel
+
+    old, new = asyncio.run(join()), asyncio.run(join())  # a server restarts its loop
+    for group in (PUBLIC, CPU):
+        names = asyncio.run(member_names(group))
+        assert new in names and old not in names
