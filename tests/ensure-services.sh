@@ -50,6 +50,18 @@ ensure_postgres() {
     >/dev/null 2>&1 || true
 }
 
+# The database `make test`'s migration check reads its history from (the suite itself
+# runs in pytest-django's test_polkamesh): without it the check waits out the pool's
+# timeout on a fresh machine.
+ensure_database() {
+  local name=${PG_DATABASE:-polkamesh}
+  if ! psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -tAc \
+      "SELECT 1 FROM pg_database WHERE datname = '$name'" | grep -q 1; then
+    say "creating database $name"
+    createdb -h 127.0.0.1 -p "$PG_PORT" -U postgres "$name"
+  fi
+}
+
 redis_up() { redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; }
 
 ensure_redis() {
@@ -69,9 +81,9 @@ ensure_chromium() {
 }
 
 case "${1:-all}" in
-  postgres) ensure_postgres ;;
+  postgres) ensure_postgres; ensure_database ;;
   redis) ensure_redis ;;
   chromium) ensure_chromium ;;
-  all) ensure_postgres; ensure_redis; ensure_chromium ;;
+  all) ensure_postgres; ensure_database; ensure_redis; ensure_chromium ;;
 esac
 say "ready: PostgreSQL :$PG_PORT, Redis :$REDIS_PORT${1:+ ($1)}"
