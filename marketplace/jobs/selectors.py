@@ -15,9 +15,14 @@ from .models import OPEN_FOR_PROVIDER, UNDELIVERED, Bid, BidStatus, Job, JobEven
 def jobs(
     *, status: str | None = None, owner: str | None = None, provider: str | None = None
 ) -> QuerySet[Job]:
-    """Jobs, newest first; `owner` and `provider` are public keys."""
-    found = Job.objects.select_related("owner", "assigned_provider__wallet").prefetch_related(
-        "history", Prefetch("bids", queryset=Bid.objects.select_related("provider__wallet"))
+    """Jobs, newest first, each with what its escrow holds now (`escrow_now`); `owner`
+    and `provider` are public keys."""
+    found = (
+        Job.objects.select_related("owner", "assigned_provider__wallet")
+        .prefetch_related(
+            "history", Prefetch("bids", queryset=Bid.objects.select_related("provider__wallet"))
+        )
+        .annotate(escrow_now=ledger_selectors.hold_balance_of("escrow_hold_id"))
     )
     if status:
         found = found.filter(status=status)
@@ -39,6 +44,7 @@ def new_job(job: Job, opened: JobEvent) -> Job:
     """`job`, just opened, as `job()` would read it back: its history is `opened`, it has
     no bids yet. Saves the response of `submit_job` reading the new rows again."""
     job._prefetched_objects_cache = {"history": [opened], "bids": []}
+    job.escrow_now = job.budget  # the hold opened with the job holds the whole budget
     return job
 
 
@@ -60,8 +66,10 @@ def visible_bids(job: Job, viewer_key: str | None) -> list[Bid]:
 
 
 def escrow_amount(job: Job) -> int:
-    """What the escrow holds now (0 once it is released, refunded or split)."""
-    return ledger_selectors.hold_balance(job.escrow_hold_id)
+    """What the escrow holds now (0 once it is released, refunded or split): as read
+    with the job by `jobs()`, else read now."""
+    held = getattr(job, "escrow_now", None)
+    return ledger_selectors.hold_balance(job.escrow_hold_id) if held is None else int(held)
 
 
 def has_open_jobs(provider: Provider) -> bool:

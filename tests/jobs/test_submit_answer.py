@@ -5,10 +5,12 @@ envelope must return it unchanged."""
 import json
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from tests.conftest import DOT
-from tests.jobs.market import job_params
+from tests.jobs.market import escrow, job_params, ok, step, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -32,3 +34,26 @@ def test_the_submit_answer_is_the_job_as_its_owner_reads_it(market, actions, ali
     replay = actions.client.post("/api/jobs", json.dumps(envelope), content_type="application/json")
     assert (replay.status_code, replay["Idempotent-Replayed"]) == (201, "true")
     assert replay.json() == answer
+
+
+def test_a_page_of_jobs_reads_its_escrows_with_the_jobs_not_one_query_each(market, actions, alice):
+    def listed() -> tuple[int, list[dict]]:
+        with CaptureQueriesContext(connection) as queries:
+            page = actions.client.get("/api/jobs")
+        assert page.status_code == 200
+        return len(queries), page.json()["results"]
+
+    first = ok(submit(actions, alice), 201)
+    ok(step(actions, alice, first["id"], "cancel"))  # its escrow goes back: 0 now
+    for _ in range(2):
+        ok(submit(actions, alice, budget=str(3 * DOT)), 201)
+    few, jobs = listed()
+    for _ in range(3):
+        ok(submit(actions, alice), 201)
+    more, more_jobs = listed()
+    assert (len(jobs), len(more_jobs)) == (3, 6)
+    assert few == more
+    assert {job["id"]: job["escrow"]["amount"] for job in more_jobs} == {
+        job["id"]: str(escrow(job["id"])) for job in more_jobs
+    }
+    assert [job["escrow"]["amount"] for job in jobs] == [str(3 * DOT), str(3 * DOT), "0"]
