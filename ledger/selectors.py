@@ -99,6 +99,13 @@ def hold_balance(hold_id: int) -> int:
     return int(Hold.objects.values_list("account__balance", flat=True).get(pk=hold_id))
 
 
+def account_balance_of(asset: str, code) -> Subquery:
+    """The balance of `asset`'s account `code` (an expression over the outer query), as
+    an expression to annotate that query with; NULL where the account does not exist."""
+    balance = Account.objects.filter(asset_id=asset, code=code).values("balance")[:1]
+    return Subquery(balance, output_field=AmountField())
+
+
 def hold_balance_of(hold_id_field: str) -> Subquery:
     """What the hold whose id is in the outer query's `hold_id_field` holds now, as an
     expression to annotate that query with: a page of jobs reads its escrows in the

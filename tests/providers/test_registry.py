@@ -4,7 +4,9 @@ unbonding cooldown and its sweep, reputation, the reads, and staff actions."""
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from ledger.errors import InsufficientFunds
@@ -185,3 +187,31 @@ def test_a_provider_joins_the_capability_groups_and_shows_on_me(bob_provides, ac
 def test_an_unknown_provider_is_not_found(db, api, mallory):
     assert error(api.get(f"/api/providers/{mallory.address}")) == (404, "not_found")
     assert error(api.get("/api/providers/garbage")) == (404, "not_found")
+
+
+def test_the_provider_list_reads_stakes_with_the_providers_not_two_queries_each(
+    bob_provides, actions, api, bob, carol, dave, fund
+):
+    def listed() -> tuple[int, dict]:
+        with CaptureQueriesContext(connection) as queries:
+            page = api.get("/api/providers")
+        assert page.status_code == 200
+        return len(queries), {
+            p["address"]: (p["stake"], p["unbonding"]) for p in page.json()["results"]
+        }
+
+    ok(actions.post("/api/providers/unbond", bob, "unbond", {"amount": str(50 * DOT)}))
+    one, providers = listed()
+    for other in (carol, dave):
+        fund(other, 1000 * DOT)
+        register(actions, other, stake=120 * DOT)
+    three, more = listed()
+    assert one == three
+    assert providers == {bob.address: (str(100 * DOT), str(50 * DOT))}
+    assert more == {
+        bob.address: (str(100 * DOT), str(50 * DOT)),
+        carol.address: (str(120 * DOT), "0"),
+        dave.address: (str(120 * DOT), "0"),
+    }
+    for address, (staked, _) in more.items():  # the detail, read on its own, agrees
+        assert api.get(f"/api/providers/{address}").json()["stake"] == staked
