@@ -37,8 +37,9 @@ class SharedFanout:
         self._task: asyncio.Task | None = None
         self._ready: asyncio.Future | None = None
         self._channel: str | None = None
-        self._joined: set[str] = set()
+        self._joined: set[str] = set()  # the shared groups the channel must be in
         self._joined_at = 0.0
+        self._lost = False  # the layer failed: memberships may be gone (Redis restarted)
         self._pushed: OrderedDict[int, None] = OrderedDict()
 
     @property
@@ -58,8 +59,8 @@ class SharedFanout:
             self._ready = loop.create_future()
             self._task = loop.create_task(self._forward_forever(self._ready, *stale))
         await asyncio.shield(self._ready)
-        if time.monotonic() - self._joined_at > REJOIN_SECONDS:
-            await self._join(self._joined)
+        if self._lost or time.monotonic() - self._joined_at > REJOIN_SECONDS:
+            await self._rejoin()
         await self._join(set(groups) - self._joined)
         for group in groups:
             self.members.setdefault(group, set()).add(consumer)
@@ -74,6 +75,11 @@ class SharedFanout:
             await layer.group_add(group, self._channel)
             self._joined.add(group)
         self._joined_at = time.monotonic()
+
+    async def _rejoin(self) -> None:
+        """Add the channel to all its groups again (group_add is idempotent)."""
+        await self._join(set(self._joined))
+        self._lost = False
 
     async def _forward_forever(
         self, ready: asyncio.Future, old_channel: str | None, old_groups: set[str]
@@ -95,7 +101,12 @@ class SharedFanout:
                 raise
             except Exception:  # a blinking Redis: clients catch up from the outbox
                 log.warning("shared groups: receive failed; retrying", exc_info=True)
+                # A Redis that restarted empty forgot the memberships: join again before
+                # listening on, and before the next socket's replay (see register).
+                self._lost = True
                 await asyncio.sleep(1)
+                with contextlib.suppress(Exception):  # still down: the next round tries
+                    await self._rejoin()
                 continue
             if message.get("type") == "event.forward":
                 await self._push(message["event"], message.get("groups", [PUBLIC]))
