@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import time
 from collections import OrderedDict
 
 from channels.layers import get_channel_layer
@@ -24,7 +23,7 @@ from .events import PUBLIC
 log = logging.getLogger(__name__)
 
 # channels-redis drops a group member after `group_expiry` (a day by default): the
-# process renews its memberships well before that.
+# process renews its memberships well before that, however long its sockets stay.
 REJOIN_SECONDS = 3600
 # An event of several shared groups arrives once per group; the ids of the last ones
 # pushed are remembered so that a socket in two of them hears it once.
@@ -38,7 +37,7 @@ class SharedFanout:
         self._ready: asyncio.Future | None = None
         self._channel: str | None = None
         self._joined: set[str] = set()  # the shared groups the channel must be in
-        self._joined_at = 0.0
+        self._renewal: asyncio.Task | None = None
         self._lost = False  # the layer failed: memberships may be gone (Redis restarted)
         self._pushed: OrderedDict[int, None] = OrderedDict()
 
@@ -59,7 +58,7 @@ class SharedFanout:
             self._ready = loop.create_future()
             self._task = loop.create_task(self._forward_forever(self._ready, *stale))
         await asyncio.shield(self._ready)
-        if self._lost or time.monotonic() - self._joined_at > REJOIN_SECONDS:
+        if self._lost:
             await self._rejoin()
         await self._join(set(groups) - self._joined)
         for group in groups:
@@ -74,7 +73,6 @@ class SharedFanout:
         for group in sorted(groups):
             await layer.group_add(group, self._channel)
             self._joined.add(group)
-        self._joined_at = time.monotonic()
 
     async def _rejoin(self) -> None:
         """Add the channel to all its groups again (group_add is idempotent)."""
@@ -94,6 +92,7 @@ class SharedFanout:
             ready.set_exception(exc)  # the sockets waiting to register fail to connect
             raise
         ready.set_result(None)
+        self._renewal = asyncio.get_running_loop().create_task(self._renew_forever())
         while True:
             try:
                 message = await layer.receive(channel)
@@ -110,6 +109,14 @@ class SharedFanout:
                 continue
             if message.get("type") == "event.forward":
                 await self._push(message["event"], message.get("groups", [PUBLIC]))
+
+    async def _renew_forever(self) -> None:
+        while True:
+            await asyncio.sleep(REJOIN_SECONDS)
+            try:
+                await self._rejoin()
+            except Exception:  # a blinking Redis: the receive loop rejoins after it
+                log.warning("shared groups: renewing the memberships failed", exc_info=True)
 
     async def _push(self, event: dict, groups: list[str]) -> None:
         mine = [group for group in groups if group in self.members]

@@ -12,6 +12,7 @@ from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.db import transaction
 
+from marketplace.core import fanout
 from marketplace.core.events import PUBLIC, capability_group, publish
 from marketplace.core.fanout import shared_fanout
 from marketplace.core.models import OutboxEvent
@@ -195,3 +196,25 @@ def test_a_new_event_loop_takes_the_old_loops_channel_out_of_the_groups():
     for group in (PUBLIC, CPU):
         names = asyncio.run(member_names(group))
         assert new in names and old not in names
+
+
+async def joined_at(group: str, channel: str) -> float:
+    layer = get_channel_layer()
+    if hasattr(layer, "groups"):  # the in-memory layer
+        return layer.groups[group][channel]
+    redis = layer.connection(layer.consistent_hash(group))
+    return await redis.zscore(layer._group_key(group), channel)
+
+
+async def test_the_process_renews_its_memberships_while_its_sockets_stay(tokens, monkeypatch):
+    # channels-redis drops a member a day after it joined: sockets that stay longer
+    # than that, with nobody connecting, must not leave the process deaf.
+    monkeypatch.setattr(fanout, "REJOIN_SECONDS", 0.3)
+    socket = await connect(tokens[0])
+    channel = shared_fanout._channel
+    first = await joined_at(PUBLIC, channel)
+    await asyncio.sleep(1.2)
+    assert await joined_at(PUBLIC, channel) > first + 0.5
+    event_id = await emit("still heard")
+    assert (await socket.receive_json_from(timeout=5))["id"] == event_id
+    await socket.disconnect()
