@@ -37,7 +37,7 @@ class SharedFanout:
         self._ready: asyncio.Future | None = None
         self._channel: str | None = None
         self._joined: set[str] = set()  # the shared groups the channel must be in
-        self._renewal: asyncio.Task | None = None
+        self._renewal: asyncio.Task | None = None  # held: asyncio keeps only weak refs
         self._lost = False  # the layer failed: memberships may be gone (Redis restarted)
         self._pushed: OrderedDict[int, None] = OrderedDict()
 
