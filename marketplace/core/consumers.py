@@ -88,9 +88,14 @@ class EventsConsumer(PushDispatch, AsyncJsonWebsocketConsumer):
 
     async def event_forward(self, message):
         event = message["event"]
-        if self._seen_in_replay(event["id"]):
-            return
+        if self._hears_shared(message.get("groups", ())) or self._seen_in_replay(event["id"]):
+            return  # the fan-out brings it (or the replay did)
         await self._send_event(event)
+
+    def _hears_shared(self, groups) -> bool:
+        """Whether the event is in a shared group of this socket's, so that the fan-out
+        pushes it here too."""
+        return any(is_shared(group) and group in self.groups for group in groups)
 
     async def push_shared(self, event_id: int, text: str) -> None:
         """An event of a shared group, already encoded by the fan-out."""

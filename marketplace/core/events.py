@@ -33,7 +33,7 @@ def is_shared(group: str) -> bool:
     """Whether many sockets hear the group's events alike (the market feed, a
     capability's job announcements): each web process joins such a group once and
     writes its events to its own sockets (fanout.py)."""
-    return group == PUBLIC or group.startswith("capability.")
+    return group == PUBLIC or group.startswith(capability_group(""))
 
 
 def publish(groups: list[str], type: str, data: dict) -> None:

@@ -13,7 +13,7 @@ from channels.testing import WebsocketCommunicator
 from django.db import transaction
 
 from marketplace.core import fanout
-from marketplace.core.events import PUBLIC, capability_group, publish
+from marketplace.core.events import PUBLIC, capability_group, publish, user_group
 from marketplace.core.fanout import shared_fanout
 from marketplace.core.models import OutboxEvent
 from polkamesh_web.asgi import application
@@ -218,3 +218,12 @@ async def test_the_process_renews_its_memberships_while_its_sockets_stay(tokens,
     event_id = await emit("still heard")
     assert (await socket.receive_json_from(timeout=5))["id"] == event_id
     await socket.disconnect()
+
+
+async def test_an_event_of_a_shared_group_and_a_socket_s_own_is_heard_once(tokens, alice, bob):
+    alice_socket, bob_socket = await connect(tokens[0]), await connect(tokens[1])
+    event_id = await emit("public and alice's", (PUBLIC, user_group(alice.public_key)))
+    for socket in (alice_socket, bob_socket):  # alice through both, bob through public
+        assert (await socket.receive_json_from(timeout=5))["id"] == event_id
+        assert await socket.receive_nothing(timeout=0.5)
+        await socket.disconnect()
