@@ -20,16 +20,20 @@ class _SharedClient(django_redis.RedisCacheClient):
     _clients: dict[tuple, Redis] = {}
     _lock = threading.Lock()
 
+    def __init__(self, servers, **options):
+        super().__init__(servers, **options)
+        settings = tuple(sorted((name, repr(v)) for name, v in self._pool_options.items()))
+        self._idents = [(server, settings) for server in self._servers]
+
     def get_client(self, key=None, *, write=False) -> Redis:
-        server = self._servers[self._get_connection_pool_index(write)]
-        ident = (server, tuple(sorted((name, repr(v)) for name, v in self._pool_options.items())))
-        client = self._clients.get(ident)
+        index = self._get_connection_pool_index(write)
+        client = self._clients.get(self._idents[index])
         if client is None:
             with self._lock:
-                if ident not in self._clients:
-                    pool = self._pool_class.from_url(server, **self._pool_options)
-                    self._clients[ident] = self._client(connection_pool=pool)
-                client = self._clients[ident]
+                if self._idents[index] not in self._clients:
+                    pool = self._pool_class.from_url(self._servers[index], **self._pool_options)
+                    self._clients[self._idents[index]] = self._client(connection_pool=pool)
+                client = self._clients[self._idents[index]]
         return client
 
 
