@@ -41,10 +41,6 @@ class SharedFanout:
         self._lost = False  # the layer failed: memberships may be gone (Redis restarted)
         self._pushed: OrderedDict[int, None] = OrderedDict()
 
-    @property
-    def sockets(self) -> set:
-        return set().union(*self.members.values())
-
     async def register(self, consumer, groups: list[str]) -> None:
         """From now on `consumer.push_shared(event_id, text)` hears every event of
         `groups` (shared groups). Returns once the process is a member of each."""
