@@ -43,6 +43,8 @@ run: export PM_BATCH_INTERVAL_SECONDS ?= 30
 run: export PM_BID_WINDOW_SECONDS ?= 10
 run: export PM_REVIEW_WINDOW_SECONDS ?= 120
 run: export PM_SWEEP_INTERVAL_SECONDS ?= 5
+# The demo hands out test funds (the faucet is off unless a deployment turns it on).
+run: export PM_FAUCET_ENABLED ?= true
 # honcho gives each process its own $PORT: the agents reach the web server by this URL.
 run: export PM_SERVER_URL ?= http://$(HOST):$(PORT)
 run: venv

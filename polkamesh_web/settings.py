@@ -7,6 +7,7 @@ environment: see docs/OPERATIONS.md for every variable.
 """
 
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
@@ -45,8 +46,33 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def instance_secret_key(path: Path) -> str:
+    """The instance's own random key, made on first start and kept in `path` (mode 600).
+
+    A key written in the code would be public: anyone could forge sessions and Data NFT
+    access tokens with it. The file is written aside and linked into place, so processes
+    starting together all read the same complete key."""
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    draft = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_urlsafe(64))
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        pass  # another process won the race; its key is the instance's
+    finally:
+        draft.unlink()
+    return path.read_text().strip()
+
+
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-set-SECRET_KEY-in-production")
+PM_SECRET_KEY_FILE = Path(env_str("PM_SECRET_KEY_FILE", str(VAR_DIR / "secret_key")))
+SECRET_KEY = env_str("SECRET_KEY", "") or instance_secret_key(PM_SECRET_KEY_FILE)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -229,7 +255,8 @@ PM_SIGNATURE_MAX_AGE_SECONDS = env_int("PM_SIGNATURE_MAX_AGE_SECONDS", 300)
 PM_FEE_BPS = env_int("PM_FEE_BPS", 250)
 PM_MIN_STAKE = env_int("PM_MIN_STAKE", 100 * 10**10)  # 100 DOT, in planck
 PM_STAKE_ASSET = env_str("PM_STAKE_ASSET", "DOT")
-PM_FAUCET_ENABLED = env_bool("PM_FAUCET_ENABLED", True)
+# Free test money is for demos only: `make run` turns it on, a deployment must opt in.
+PM_FAUCET_ENABLED = env_bool("PM_FAUCET_ENABLED", False)
 PM_FAUCET_MAX = env_int("PM_FAUCET_MAX", 1000)  # whole units of the asset per call
 PM_BATCH_INTERVAL_SECONDS = env_int("PM_BATCH_INTERVAL_SECONDS", 30)
 PM_REVIEW_WINDOW_SECONDS = env_int("PM_REVIEW_WINDOW_SECONDS", 24 * 3600)

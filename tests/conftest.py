@@ -17,12 +17,16 @@ from substrateinterface import Keypair, KeypairType
 UNLIMITED = "1000000/minute"
 for _name in ("PM_RATE_IP", "PM_RATE_ADDRESS", "PM_RATE_LOGIN", "PM_RATE_FAUCET"):
     os.environ.setdefault(_name, UNLIMITED)
+# The faucet is off by default (a deployment opts in); the suite funds wallets with it,
+# here and in the server processes it starts. tests/wallets/test_faucet.py checks "off".
+os.environ.setdefault("PM_FAUCET_ENABLED", "true")
 
 
 @pytest.fixture(autouse=True, scope="session")
 def _generous_rate_limits():
     settings.PM_RATE_IP = settings.PM_RATE_ADDRESS = UNLIMITED
     settings.PM_RATE_ACTIONS = {"login": UNLIMITED, "faucet": UNLIMITED}
+    settings.PM_FAUCET_ENABLED = True
 
 
 class Signer:

@@ -5,6 +5,7 @@ runs."""
 import io
 
 import pytest
+from django.contrib.auth import authenticate
 from django.core.management import call_command
 
 from marketplace.agents import runners
@@ -50,3 +51,23 @@ def test_the_demo_approves_daves_tee_worker_with_the_key_its_agent_will_use(sett
     assert worker.status == "approved"
     assert worker.encryption_public_key == bytes(key.public_key).hex()
     assert Provider.objects.get(wallet=worker.wallet).capabilities == ["tee"]
+
+
+def test_the_demo_admin_gets_a_random_password_printed_once(monkeypatch):
+    monkeypatch.delenv("PM_ADMIN_PASSWORD", raising=False)
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    line = next(x for x in out.getvalue().splitlines() if x.startswith("Admin login:"))
+    password = line.split(" / ")[1]
+    assert password != "admin" and len(password) >= 12
+    assert authenticate(username="admin", password=password) is not None
+    assert authenticate(username="admin", password="admin") is None
+    again = io.StringIO()
+    call_command("load_demo", stdout=again)
+    assert password not in again.getvalue()
+
+
+def test_the_demo_admin_password_can_be_chosen(monkeypatch):
+    monkeypatch.setenv("PM_ADMIN_PASSWORD", "a-chosen-pass-phrase")
+    call_command("load_demo", stdout=io.StringIO())
+    assert authenticate(username="admin", password="a-chosen-pass-phrase") is not None

@@ -1,8 +1,13 @@
+import os
+import subprocess
+import sys
+
 import pytest
 from django.test import override_settings
 
 from ledger.models import Transfer
 from tests.conftest import DOT, USDT, balance
+from tests.stack import ROOT
 
 pytestmark = pytest.mark.django_db
 
@@ -76,3 +81,24 @@ def test_a_disabled_faucet_is_forbidden(actions, alice):
     response = actions.post(FAUCET, alice, "faucet", {"asset": "DOT", "amount": "1"})
     assert (response.status_code, code(response)) == (403, "forbidden")
     assert balance(alice) == 0
+
+
+def test_the_faucet_is_off_unless_the_deployment_turns_it_on(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "PM_FAUCET_ENABLED"}
+    env["DJANGO_SETTINGS_MODULE"] = "polkamesh_web.settings"
+    show = (
+        "import django; django.setup(); "
+        "from django.conf import settings as s; print(s.PM_FAUCET_ENABLED)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", show], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.strip() == "False", result.stderr
+    makefile = (ROOT / "Makefile").read_text()
+    assert "run: export PM_FAUCET_ENABLED ?= true" in makefile
+
+
+def test_every_page_says_test_network_while_the_faucet_is_on(client):
+    assert "Test network" in client.get("/").content.decode()
+    with override_settings(PM_FAUCET_ENABLED=False):
+        assert "Test network" not in client.get("/").content.decode()

@@ -1,9 +1,11 @@
-"""Demo data for `make run`: a staff user, funded dev wallets, and whatever each domain
+"""Demo data for `make run`: a staff user (password from PM_ADMIN_PASSWORD, else random
+and printed), funded dev wallets, and whatever each domain
 app seeds in its `demo.py` (`seed(stdout)`). Idempotent: running it again changes
 nothing (funding uses fixed idempotency keys, seeds check what exists)."""
 
 import importlib
 import os
+import secrets
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
@@ -20,7 +22,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         username = os.environ.get("PM_ADMIN_USER", "admin")
-        password = os.environ.get("PM_ADMIN_PASSWORD", "admin")
+        # A known password would open the admin of every demo reachable from outside:
+        # a random one, printed once, unless the operator chooses it.
+        password = os.environ.get("PM_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
         with transaction.atomic():
             user, created = get_user_model().objects.get_or_create(
                 username=username, defaults={"is_staff": True, "is_superuser": True}
