@@ -6,6 +6,7 @@ in-process channel layer fed by the event outbox). Production changes only the
 environment: see docs/OPERATIONS.md for every variable.
 """
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -121,6 +122,7 @@ INSTALLED_APPS = [
     "marketplace.core",
     "marketplace.wallets",
     "marketplace.providers",
+    "marketplace.artifacts",
     "marketplace.jobs",
     "marketplace.datanft",
     "marketplace.confidential",
@@ -356,6 +358,24 @@ USE_I18N = True
 USE_TZ = True
 SESSION_COOKIE_AGE = env_int("PM_SESSION_SECONDS", 7 * 24 * 3600)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("PM_MAX_BODY_BYTES", 1024 * 1024)
+
+# --- Artifacts (models and inputs) ---------------------------------------------------------
+# Content-addressed bytes behind Django's storage API. Local files by default; any
+# S3-compatible store by settings alone: PM_ARTIFACT_STORAGE=storages.backends.s3.S3Storage
+# and PM_ARTIFACT_STORAGE_OPTIONS='{"bucket_name": "…", "endpoint_url": "…"}' (credentials
+# from the usual AWS_* variables). docs/OPERATIONS.md.
+PM_ARTIFACT_MAX_BYTES = env_int("PM_ARTIFACT_MAX_BYTES", 50 * 1024 * 1024)
+PM_ARTIFACT_STORAGE = env_str("PM_ARTIFACT_STORAGE", "django.core.files.storage.FileSystemStorage")
+PM_ARTIFACT_STORAGE_OPTIONS = (
+    json.loads(env_str("PM_ARTIFACT_STORAGE_OPTIONS", "{}"))
+    if PM_ARTIFACT_STORAGE != "django.core.files.storage.FileSystemStorage"
+    else {"location": env_str("PM_ARTIFACT_DIR", str(VAR_DIR / "media" / "artifacts"))}
+)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "artifacts": {"BACKEND": PM_ARTIFACT_STORAGE, "OPTIONS": PM_ARTIFACT_STORAGE_OPTIONS},
+}
 
 LOGGING = {
     "version": 1,

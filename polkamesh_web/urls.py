@@ -48,6 +48,7 @@ urlpatterns = [
     path("api/", include("marketplace.core.urls")),
     path("api/", include("marketplace.wallets.urls")),
     path("api/", include("marketplace.providers.urls")),
+    path("api/", include("marketplace.artifacts.urls")),
     path("api/", include("marketplace.jobs.urls")),
     path("api/", include("marketplace.datanft.urls")),
     path("api/", include("marketplace.confidential.urls")),

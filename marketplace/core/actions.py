@@ -33,6 +33,15 @@ class ActionSpec:
     secret_fields: tuple[str, ...] = field(default_factory=tuple)
 
 
+@dataclass(frozen=True)
+class Reply:
+    """A handler's answer with another status than its action's usual one (an upload
+    of bytes already stored answers 200 where a new one answers 201)."""
+
+    body: dict
+    status: int
+
+
 REGISTRY: dict[str, ActionSpec] = {}
 
 
@@ -45,7 +54,7 @@ def signed_action(
     response: type[serializers.Serializer] | None = None,
     secret_fields: tuple[str, ...] = (),
 ):
-    """Register `handler(actor, params, ctx) -> dict` as the signed action `name`."""
+    """Register `handler(actor, params, ctx) -> dict | Reply` as the signed action `name`."""
 
     def register(handler: Callable[..., dict]) -> Callable[..., dict]:
         if name in REGISTRY:

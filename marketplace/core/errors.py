@@ -76,5 +76,9 @@ class WindowClosed(ApiError):
     code, status, default_message = "window_closed", 409, "The window for this has closed."
 
 
+class TooLarge(ApiError):
+    code, status, default_message = "too_large", 413, "The upload is larger than allowed."
+
+
 class RateLimited(ApiError):
     code, status, default_message = "rate_limited", 429, "Too many requests; slow down."

@@ -1,7 +1,8 @@
 """Extension points through which domain apps add to shared responses without the
 shared code importing them: the provider registry adds `capability.gpu` to a GPU
 provider's socket groups and a `provider` section to `/api/me`, for example; the Data
-NFT registry checks a job's data access and records usage when a job settles."""
+NFT registry checks a job's data access and records usage when a job settles; the job
+queue tells the artifact store which artifacts its active jobs use."""
 
 from collections.abc import Callable
 
@@ -9,6 +10,8 @@ _socket_groups: list[Callable] = []
 _profile_sections: list[Callable] = []
 _job_data_access: list[Callable] = []
 _job_settled: list[Callable] = []
+_artifact_job_access: list[Callable] = []
+_artifact_in_use: list[Callable] = []
 
 
 def socket_groups(provider: Callable) -> Callable:
@@ -36,6 +39,19 @@ def job_settled(callback: Callable) -> Callable:
     return callback
 
 
+def artifact_job_access(check: Callable) -> Callable:
+    """Register `check(cid, public_key) -> bool`: the wallet runs an active job that
+    uses the artifact (it may read it although it is private)."""
+    _artifact_job_access.append(check)
+    return check
+
+
+def artifact_in_use(check: Callable) -> Callable:
+    """Register `check(cid) -> bool`: an active job uses the artifact (no deleting it)."""
+    _artifact_in_use.append(check)
+    return check
+
+
 def groups_for(wallet) -> list[str]:
     return [group for provider in _socket_groups for group in provider(wallet)]
 
@@ -55,3 +71,11 @@ def check_job_data_access(owner_public_key: str, data_nft_id: int) -> None:
 def run_job_settled(job) -> None:
     for callback in _job_settled:
         callback(job)
+
+
+def may_read_artifact_for_job(cid: str, public_key: str) -> bool:
+    return any(check(cid, public_key) for check in _artifact_job_access)
+
+
+def is_artifact_in_use(cid: str) -> bool:
+    return any(check(cid) for check in _artifact_in_use)

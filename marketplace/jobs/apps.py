@@ -7,4 +7,5 @@ class JobsConfig(AppConfig):
     verbose_name = "AI Job Queue"
 
     def ready(self):
-        from . import actions, fragments  # noqa: F401  (register the signed actions, live fragments)
+        # register the signed actions, hooks and live fragments
+        from . import actions, fragments, hooks  # noqa: F401

@@ -2,7 +2,7 @@
 
 import json
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from ledger import selectors as ledger_selectors
@@ -185,3 +185,18 @@ def job_parties(job_id: int) -> Job | None:
     return (
         Job.objects.select_related("owner", "assigned_provider__wallet").filter(pk=job_id).first()
     )
+
+
+ACTIVE = [*UNDELIVERED, JobStatus.COMPLETED, JobStatus.DISPUTED]
+
+
+def jobs_using(cid: str, *, running: bool = False, provider: str | None = None) -> QuerySet[Job]:
+    """Active jobs whose model or input is the artifact `cid` (`running`: assigned or in
+    progress only; `provider`: assigned to that public key)."""
+    found = Job.objects.filter(Q(model_ref=f"onnx:{cid}") | Q(data_ref=cid))
+    found = found.filter(
+        status__in=[JobStatus.ASSIGNED, JobStatus.IN_PROGRESS] if running else ACTIVE
+    )
+    if provider is not None:
+        found = found.filter(assigned_provider__wallet__public_key=provider)
+    return found

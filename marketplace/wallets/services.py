@@ -12,7 +12,7 @@ from rest_framework import serializers
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger
 from marketplace.core import errors, throttles
-from marketplace.core.actions import REGISTRY, ActionContext
+from marketplace.core.actions import REGISTRY, ActionContext, Reply
 from marketplace.core.events import publish, user_group
 
 from .models import ApiToken, SignedAction, Wallet, Withdrawal, WithdrawalStatus
@@ -81,12 +81,12 @@ def execute_signed_action(
                 idempotency_key=f"action:{record.pk}",
                 request=request,
             )
-            result = {
-                **spec.handler(wallet, serializer.validated_data, ctx),
-                "action_id": record.pk,
-            }
+            answer = spec.handler(wallet, serializer.validated_data, ctx)
+            if not isinstance(answer, Reply):
+                answer = Reply(answer, spec.status)
+            result = {**answer.body, "action_id": record.pk}
             stored = {k: v for k, v in result.items() if k not in spec.secret_fields}
-            record.response_status = spec.status
+            record.response_status = answer.status
             record.response_body = stored
             record.save(update_fields=["response_status", "response_body"])
     except IntegrityError as exc:
@@ -96,7 +96,7 @@ def execute_signed_action(
         if previous is not None:
             return _replay(previous, envelope)
         raise errors.Duplicate("This conflicts with something that already exists.") from exc
-    return ActionResult(spec.status, result)
+    return ActionResult(answer.status, result)
 
 
 def _previous(envelope: Envelope) -> SignedAction | None:

@@ -1,0 +1,59 @@
+"""Reads of the artifact store and the one permission rule: an artifact is readable by
+its owner, by anyone when public, and by the provider assigned to an active job that
+uses it."""
+
+import json
+
+from django.db.models import Q, QuerySet
+
+from marketplace.core import errors, hooks
+
+from . import storage
+from .models import Artifact, MediaType, Visibility
+
+
+def readable(cid: str, viewer_key: str | None, *, lock: bool = False) -> Artifact | None:
+    """The row the viewer may read `cid` through (its own first, then a public one,
+    then any when it runs a job using it), or None. `lock` locks that row against a
+    concurrent delete (submit_job holds it until its job is stored)."""
+    rows = Artifact.objects.filter(cid=cid).select_related("owner")
+    if lock:
+        rows = rows.select_for_update(of=("self",))
+    if viewer_key is not None:
+        own = rows.filter(owner__public_key=viewer_key).first()
+        if own is not None:
+            return own
+    public = rows.filter(visibility=Visibility.PUBLIC).order_by("id").first()
+    if public is not None:
+        return public
+    if viewer_key is not None and hooks.may_read_artifact_for_job(cid, viewer_key):
+        return rows.order_by("id").first()
+    return None
+
+
+def artifact(cid: str, viewer_key: str | None) -> Artifact:
+    """`readable` or NotFound: a private artifact is not told apart from a missing one."""
+    found = readable(cid, viewer_key)
+    if found is None:
+        raise errors.NotFound("No artifact with that cid is visible to you.")
+    return found
+
+
+def content(found: Artifact) -> bytes:
+    return storage.read(found.digest)
+
+
+def json_content(found: Artifact) -> object:
+    """The parsed document of a JSON artifact (checked at upload)."""
+    if found.media_type != MediaType.JSON:
+        raise errors.InvalidParams(f"{found.cid} is not a JSON artifact.")
+    return json.loads(content(found))
+
+
+def visible(viewer_key: str | None, *, media_type: str | None = None) -> QuerySet[Artifact]:
+    """The viewer's artifacts and the public ones, newest first."""
+    mine = Q(owner__public_key=viewer_key) if viewer_key else Q(pk__in=[])
+    found = Artifact.objects.filter(mine | Q(visibility=Visibility.PUBLIC)).select_related("owner")
+    if media_type:
+        found = found.filter(media_type=media_type)
+    return found.order_by("-id")
