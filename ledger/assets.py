@@ -1,6 +1,13 @@
 """The assets the platform starts with (created by migration 0002)."""
 
-PLATFORM_ASSETS = [("DOT", "Polkadot", 10), ("USDT", "Tether USD", 6)]
+# KSM and ASTR (Polkadot's canary network and Astar) give the intents market pairs
+# without a direct pool, which settle through a route of two.
+PLATFORM_ASSETS = [
+    ("DOT", "Polkadot", 10),
+    ("USDT", "Tether USD", 6),
+    ("KSM", "Kusama", 12),
+    ("ASTR", "Astar", 18),
+]
 
 
 def ensure_platform_assets(asset_model) -> None:

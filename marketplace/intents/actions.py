@@ -25,6 +25,9 @@ class SubmitIntentParams(serializers.Serializer):
         trim_whitespace=False,
         help_text='base64 sealed box (X25519, the epoch key) of {"amount_in", "min_output"}',
     )
+    expires_at = serializers.DateTimeField(
+        required=False, help_text="still sealed when its batch closes after this: expired"
+    )
 
 
 @signed_action("submit_intent", params=SubmitIntentParams, status=201, response=IntentResult)

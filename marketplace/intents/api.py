@@ -1,5 +1,6 @@
 """Intents read endpoints (the writes are signed actions: see actions.py)."""
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
@@ -13,6 +14,8 @@ from .serializers import (
     EpochSerializer,
     IntentSerializer,
     PoolSerializer,
+    QuoteQuery,
+    QuoteSerializer,
     StatsSerializer,
 )
 
@@ -67,3 +70,24 @@ class PoolListView(APIView):
     @extend_schema(responses={200: PoolSerializer(many=True), **ERROR_RESPONSES})
     def get(self, request):
         return Response(PoolSerializer(selectors.pools(), many=True).data)
+
+
+class QuoteView(APIView):
+    """An estimate before signing: the route, the expected output at the pools' reserves
+    now, fee, price impact and a suggested minimum (anyone)."""
+
+    authentication_classes: list = []
+
+    @extend_schema(parameters=[QuoteQuery], responses={200: QuoteSerializer, **ERROR_RESPONSES})
+    def get(self, request):
+        query = QuoteQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        found = selectors.quote(
+            services.open_epoch(),
+            params["token_in"],
+            params["token_out"],
+            params["amount_in"],
+            params.get("slippage_bps", settings.PM_DEFAULT_SLIPPAGE_BPS),
+        )
+        return Response(QuoteSerializer(found).data)

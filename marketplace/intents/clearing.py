@@ -28,6 +28,11 @@ the service needs; the math, the proofs and a worked example are in
   ties by lower id). The executed set is the largest pair of priority prefixes
   that is satisfied at its own price; it is found by a drop loop that ends after
   at most ``len(intents)`` rounds.
+* Routes: an intent with ``via`` sells ``token_in`` for ``via`` in one pair and
+  that ``via`` for ``token_out`` in another. Each leg is an ordinary (price-taking)
+  member of its pair's batch, so every pair still has ONE price; the leg-2 amounts
+  are found as a fixed point (they depend on the leg-1 prices); a route executes
+  both legs or neither, and ``min_output`` applies to its final amount.
 * The result depends only on the set of intents and pools, never on list order.
 """
 
@@ -35,7 +40,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from functools import partial
 from itertools import accumulate, pairwise
@@ -52,17 +57,25 @@ REASON_UNKNOWN_PAIR = "unknown_pair"
 REASON_SAME_TOKEN = "same_token"
 REASON_BAD_AMOUNT = "bad_amount"
 REASON_BAD_MIN_OUTPUT = "bad_min_output"
+REASON_BAD_ROUTE = "bad_route"
+
+# Routed clearing: plain fixed-point rounds before the leg-2 amounts may only shrink
+# (docs/CLEARING.md "Routes"); in practice the plain rounds converge in a handful.
+PLAIN_ROUNDS = 12
 
 __all__ = [
     "BPS",
     "DROPPED",
     "EXECUTED",
     "INVALID",
+    "TRANSIT",
     "BatchResult",
     "ClearingInvariantError",
     "Flow",
     "Intent",
     "IntentResult",
+    "Leg",
+    "Move",
     "PairResult",
     "Pool",
     "PoolLeg",
@@ -70,6 +83,7 @@ __all__ = [
     "clear",
     "clearing_price",
     "format_price",
+    "settlement_moves",
 ]
 
 
@@ -94,9 +108,13 @@ class Intent:
     """One decrypted swap intent: sell ``amount_in`` of ``token_in`` for at least
     ``min_output`` of ``token_out``.
 
+    ``via``: the intermediate asset of a two-pool route (``token_in → via →
+    token_out``), None for a direct swap.
+
     Only types are checked here. Bad values (``amount_in <= 0``, ``min_output < 0``,
-    ``token_in == token_out``) are reported by ``clear`` as ``invalid`` intents, so a
-    single malformed sealed intent cannot abort a whole batch.
+    ``token_in == token_out``, ``via`` equal to either end) are reported by ``clear``
+    as ``invalid`` intents, so a single malformed sealed intent cannot abort a whole
+    batch.
     """
 
     id: int
@@ -104,6 +122,7 @@ class Intent:
     token_out: str
     amount_in: int
     min_output: int
+    via: str | None = None
 
     def __post_init__(self) -> None:
         if not _is_int(self.id):
@@ -114,6 +133,14 @@ class Intent:
             raise TypeError(f"amount_in must be an int, got {self.amount_in!r}")
         if not _is_int(self.min_output):
             raise TypeError(f"min_output must be an int, got {self.min_output!r}")
+        if self.via is not None:
+            _check_token("via", self.via)
+
+    @property
+    def route(self) -> tuple[str, ...]:
+        if self.via is None:
+            return (self.token_in, self.token_out)
+        return (self.token_in, self.via, self.token_out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,18 +175,31 @@ class Pool:
 
 
 @dataclass(frozen=True, slots=True)
+class Leg:
+    """One swap of an executed intent in one pair (a route has two)."""
+
+    token_in: str
+    token_out: str
+    amount_in: int
+    amount_out: int
+
+
+@dataclass(frozen=True, slots=True)
 class IntentResult:
     """Outcome of one intent. ``amount_out`` is 0 unless ``status == "executed"``.
 
     ``reason``: None when executed; ``"min_output"`` when dropped; for invalid
     intents one of ``"unknown_pair"``, ``"same_token"``, ``"bad_amount"``,
-    ``"bad_min_output"``.
+    ``"bad_min_output"``, ``"bad_route"``. ``legs``: the swaps of an executed
+    intent, one per pool of its route (a route's second leg sells exactly what its
+    first leg bought).
     """
 
     id: int
     status: str
     amount_out: int = 0
     reason: str | None = None
+    legs: tuple[Leg, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -452,10 +492,9 @@ def _clear_pair(
     executed_a = tuple(sorted(x.id for x in side_a[:i]))
     executed_b = tuple(sorted(x.id for x in side_b[:j]))
     dropped = tuple(sorted(x.id for x in (*side_a[i:], *side_b[j:])))
-    for x, out in zip(side_a[:i], outs_a, strict=True):
-        results.append(IntentResult(x.id, EXECUTED, out))
-    for x, out in zip(side_b[:j], outs_b, strict=True):
-        results.append(IntentResult(x.id, EXECUTED, out))
+    for x, out in (*zip(side_a[:i], outs_a, strict=True), *zip(side_b[:j], outs_b, strict=True)):
+        swap = Leg(x.token_in, x.token_out, x.amount_in, out)
+        results.append(IntentResult(x.id, EXECUTED, out, legs=(swap,)))
     for x in (*side_a[i:], *side_b[j:]):
         results.append(IntentResult(x.id, DROPPED, 0, REASON_MIN_OUTPUT))
 
@@ -484,14 +523,16 @@ def _canonical(pool: Pool) -> Pool:
 
 
 def clear(intents: Iterable[Intent], pools: Iterable[Pool]) -> BatchResult:
-    """Settle one batch: per pair, one uniform clearing price; pairs are independent.
+    """Settle one batch: per pair, one uniform clearing price.
 
     Preconditions (``ValueError`` otherwise): intent ids are unique; at most one
-    pool per unordered pair. Intents with bad values or without a pool come back
-    ``invalid`` with a reason; the others are ``executed`` or ``dropped``. Pure and
-    deterministic: the same sets of intents and pools give an equal result in any
-    order. Raises ``ClearingInvariantError`` if a money invariant fails (a bug: the
-    caller must then not settle the batch).
+    pool per unordered pair. Intents with bad values or without a pool (for a
+    route: for either leg) come back ``invalid`` with a reason; the others are
+    ``executed`` or ``dropped``. Without routed intents pairs are independent; routes
+    couple the pairs they cross (docs/CLEARING.md "Routes"). Pure and deterministic:
+    the same sets of intents and pools give an equal result in any order. Raises
+    ``ClearingInvariantError`` if a money invariant fails (a bug: the caller must
+    then not settle the batch).
     """
     by_pair: dict[tuple[str, str], Pool] = {}
     for pool in pools:
@@ -507,7 +548,8 @@ def clear(intents: Iterable[Intent], pools: Iterable[Pool]) -> BatchResult:
             raise ValueError(f"duplicate intent id {cur.id}")
 
     results: list[IntentResult] = []
-    groups: dict[tuple[str, str], tuple[list[Intent], list[Intent]]] = {}
+    direct: list[Intent] = []
+    routed: list[Intent] = []
     for x in ordered:
         if x.token_in == x.token_out:
             results.append(IntentResult(x.id, INVALID, 0, REASON_SAME_TOKEN))
@@ -515,19 +557,208 @@ def clear(intents: Iterable[Intent], pools: Iterable[Pool]) -> BatchResult:
             results.append(IntentResult(x.id, INVALID, 0, REASON_BAD_AMOUNT))
         elif x.min_output < 0:
             results.append(IntentResult(x.id, INVALID, 0, REASON_BAD_MIN_OUTPUT))
+        elif x.via in (x.token_in, x.token_out):
+            results.append(IntentResult(x.id, INVALID, 0, REASON_BAD_ROUTE))
+        elif any(_pair_key(t, u) not in by_pair for t, u in pairwise(x.route)):
+            results.append(IntentResult(x.id, INVALID, 0, REASON_UNKNOWN_PAIR))
         else:
-            key = (min(x.token_in, x.token_out), max(x.token_in, x.token_out))
-            if key not in by_pair:
-                results.append(IntentResult(x.id, INVALID, 0, REASON_UNKNOWN_PAIR))
-                continue
-            sell_a, sell_b = groups.setdefault(key, ([], []))
-            (sell_a if x.token_in == key[0] else sell_b).append(x)
+            (direct if x.via is None else routed).append(x)
 
-    pairs: list[PairResult] = []
-    for key in sorted(groups):
-        pair, pair_results = _clear_pair(by_pair[key], *groups[key])
-        pairs.append(pair)
-        results.extend(pair_results)
-
+    pairs, cleared = _Routes(by_pair, direct, routed).clear()
+    results.extend(cleared)
     results.sort(key=lambda r: r.id)
     return BatchResult(pairs=tuple(pairs), intents=tuple(results))
+
+
+def _pair_key(token_x: str, token_y: str) -> tuple[str, str]:
+    return (token_x, token_y) if token_x < token_y else (token_y, token_x)
+
+
+class _Routes:
+    """Clearing with routed intents (docs/CLEARING.md "Routes").
+
+    A route ``A → M → C`` takes part in pair {A, M} as a price-taking A→M intent of
+    ``amount_in`` (its limit is 0, so a pair's drop loop never drops it) and in pair
+    {M, C} as an M→C intent of ``b``, what its first leg bought. ``b`` depends on the
+    first pair's price, which may depend on other routes' second legs: the ``b`` of
+    all routes are found together as a fixed point. Then every route whose final
+    amount is below its ``min_output`` is dropped, whole, and the rest is solved
+    again, until no route is short. Without routes this is the plain per-pair
+    clearing, each pair once.
+    """
+
+    def __init__(self, by_pair, direct: list[Intent], routed: list[Intent]):
+        self.by_pair = by_pair
+        self.direct: dict[tuple[str, str], list[Intent]] = {}
+        for x in direct:
+            self.direct.setdefault(_pair_key(x.token_in, x.token_out), []).append(x)
+        self.routed = routed
+        self.cache: dict[tuple, tuple[PairResult, dict[int, IntentResult]]] = {}
+
+    def _pair(self, key, legs: tuple[Intent, ...]) -> tuple[PairResult, dict[int, IntentResult]]:
+        """One pair cleared with its direct intents and these route legs (memoised: the
+        fixed point re-clears only the pairs whose legs changed)."""
+        cache_key = (key, legs)
+        if cache_key not in self.cache:
+            members = [*self.direct.get(key, ()), *legs]
+            sell_a = [x for x in members if x.token_in == key[0]]
+            sell_b = [x for x in members if x.token_in != key[0]]
+            pair, results = _clear_pair(self.by_pair[key], sell_a, sell_b)
+            self.cache[cache_key] = (pair, {r.id: r for r in results})
+        return self.cache[cache_key]
+
+    def _run(self, active: list[Intent], forward: dict[int, int]):
+        """Every pair cleared with the first legs of `active` and second legs selling
+        `forward[id]`; returns the pairs and what each first leg bought."""
+        legs: dict[tuple[str, str], list[Intent]] = {key: [] for key in self.direct}
+        for r in active:
+            legs.setdefault(_pair_key(r.token_in, r.via), []).append(
+                Intent(r.id, r.token_in, r.via, r.amount_in, 0)
+            )
+            if forward[r.id] > 0:
+                legs.setdefault(_pair_key(r.via, r.token_out), []).append(
+                    Intent(r.id, r.via, r.token_out, forward[r.id], 0)
+                )
+        solved = {key: self._pair(key, tuple(legs[key])) for key in sorted(legs)}
+        bought = {r.id: solved[_pair_key(r.token_in, r.via)][1][r.id].amount_out for r in active}
+        return solved, bought
+
+    def _fixed_point(self, active: list[Intent], start: dict[int, int]):
+        """The second-leg amounts `b` with `b == bought(b)`, or after PLAIN_ROUNDS
+        rounds without it, the first `b <= bought(b)` reached by only ever lowering
+        `b` (it ends: non-negative integers that strictly fall). A first leg's surplus
+        over `b` stays in its pool as dust."""
+        forward = {r.id: start.get(r.id, 0) for r in active}
+        rounds = 0
+        while True:
+            solved, bought = self._run(active, forward)
+            if bought == forward or (
+                rounds > PLAIN_ROUNDS and all(bought[k] >= b for k, b in forward.items())
+            ):
+                return solved, forward, bought
+            rounds += 1
+            if rounds <= PLAIN_ROUNDS:
+                forward = bought
+            else:
+                forward = {k: min(b, bought[k]) for k, b in forward.items()}
+
+    def clear(self) -> tuple[list[PairResult], list[IntentResult]]:
+        active = list(self.routed)
+        dropped: list[Intent] = []
+        forward: dict[int, int] = {}
+        for _ in range(len(self.routed) + 1):
+            solved, forward, bought = self._fixed_point(active, forward)
+            finals = {
+                r.id: solved[_pair_key(r.via, r.token_out)][1][r.id].amount_out
+                if forward[r.id]
+                else 0
+                for r in active
+            }
+            # A route whose first leg buys nothing has no second leg: it is short too.
+            short = {r.id for r in active if finals[r.id] < r.min_output or not forward[r.id]}
+            if not short:
+                break
+            dropped.extend(r for r in active if r.id in short)
+            active = [r for r in active if r.id not in short]
+        else:  # pragma: no cover - impossible: every round drops at least one route
+            raise ClearingInvariantError("route drop loop did not converge")
+
+        surplus: dict[tuple[str, str], dict[str, int]] = {}
+        results: list[IntentResult] = []
+        for r in active:
+            b, out = forward[r.id], finals[r.id]
+            key = _pair_key(r.token_in, r.via)
+            extra = surplus.setdefault(key, {})
+            extra[r.via] = extra.get(r.via, 0) + bought[r.id] - b
+            legs = (Leg(r.token_in, r.via, r.amount_in, b), Leg(r.via, r.token_out, b, out))
+            results.append(IntentResult(r.id, EXECUTED, out, legs=legs))
+            if out < r.min_output:  # pragma: no cover - the loop above ensures it
+                raise ClearingInvariantError(f"intent {r.id}: paid below min_output")
+        results.extend(IntentResult(r.id, DROPPED, 0, REASON_MIN_OUTPUT) for r in dropped)
+        routed_ids = {r.id for r in self.routed}
+        pairs = []
+        for key, (pair, by_id) in solved.items():
+            results.extend(r for i, r in by_id.items() if i not in routed_ids)
+            pairs.append(_keep_surplus(pair, surplus.get(key, {})))
+        return pairs, results
+
+
+def _keep_surplus(pair: PairResult, surplus: dict[str, int]) -> PairResult:
+    """The pair with its routes' first-leg surplus (bought above what the route sold on)
+    kept by the pool as dust; conservation is checked again."""
+    if any(surplus.values()):
+        flows = {pair.forward.token_out: "forward", pair.reverse.token_out: "reverse"}
+        changes = {}
+        for asset, extra in surplus.items():
+            flow = getattr(pair, flows[asset])
+            changes[flows[asset]] = replace(flow, volume_out=flow.volume_out - extra)
+        pair = replace(
+            pair,
+            dust={a: d + surplus.get(a, 0) for a, d in pair.dust.items()},
+            reserves_after={a: r + surplus.get(a, 0) for a, r in pair.reserves_after.items()},
+            **changes,
+        )
+    for flow, other in ((pair.forward, pair.reverse), (pair.reverse, pair.forward)):
+        asset = flow.token_in
+        if (
+            flow.volume_in + pair.reserves_before[asset]
+            != other.volume_out + pair.reserves_after[asset]
+        ):
+            raise ClearingInvariantError(f"{pair.token_in}/{pair.token_out}: value not conserved")
+    return pair
+
+
+TRANSIT = ("transit",)
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """One ledger movement of a settlement. ``source``/``target``: ``("hold", id)``
+    (an intent's lock), ``("user", id)`` (an intent's owner), ``("pool", (a, b))`` or
+    ``TRANSIT`` (an account that is empty before and after every settlement).
+    ``kind``: ``in`` (lock → pool), ``route`` (a route's intermediate asset, netted
+    per pool: pool → transit, then transit → pool; ``intent_id`` is None), ``out``
+    (pool → user)."""
+
+    kind: str
+    intent_id: int | None
+    asset: str
+    amount: int
+    source: tuple
+    target: tuple
+
+
+def settlement_moves(result: BatchResult) -> list[Move]:
+    """The ledger movements that settle `result`, in an order in which no account is
+    ever asked for more than it holds: every input, then each pool's net hand-over of
+    routes' intermediate assets into the transit, then the transit's out to the pools
+    that receive net, then the payouts. (Per-route hand-overs could not always be
+    ordered: two routes in opposite directions may each need the other's first.) A
+    bulk ledger path may apply them as one set."""
+    moves: list[Move] = []
+    outs: list[Move] = []
+    net: dict[tuple, int] = {}  # (pool, asset) -> routes' intermediate asset in - out
+    for r in result.intents:
+        if r.status != EXECUTED:
+            continue
+        first, last = r.legs[0], r.legs[-1]
+        pool_in = ("pool", _pair_key(first.token_in, first.token_out))
+        pool_out = ("pool", _pair_key(last.token_in, last.token_out))
+        moves.append(Move("in", r.id, first.token_in, first.amount_in, ("hold", r.id), pool_in))
+        if len(r.legs) == 2:
+            net[(pool_in, first.token_out)] = (
+                net.get((pool_in, first.token_out), 0) - first.amount_out
+            )
+            net[(pool_out, first.token_out)] = (
+                net.get((pool_out, first.token_out), 0) + first.amount_out
+            )
+        if last.amount_out:
+            outs.append(
+                Move("out", r.id, last.token_out, last.amount_out, pool_out, ("user", r.id))
+            )
+    # A pool ends at reserves_after >= 0 after paying its net hand-over and its payouts
+    # from what it held plus every input, so each net payer can pay before receiving.
+    ordered = sorted(net.items())
+    moves += [Move("route", None, a, -n, pool, TRANSIT) for (pool, a), n in ordered if n < 0]
+    moves += [Move("route", None, a, n, TRANSIT, pool) for (pool, a), n in ordered if n > 0]
+    return moves + outs

@@ -91,6 +91,7 @@ class IntentStatus(models.TextChoices):
     DROPPED = "dropped"
     CANCELLED = "cancelled"
     INVALID = "invalid"
+    EXPIRED = "expired"
 
 
 class Intent(models.Model):
@@ -102,6 +103,9 @@ class Intent(models.Model):
     wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="intents")
     token_in = models.CharField(max_length=16)
     token_out = models.CharField(max_length=16)
+    via = models.CharField(
+        max_length=16, blank=True, help_text="the intermediate asset of a two-pool route"
+    )
     lock_amount = AmountField()
     sealed_intent = models.TextField(help_text="base64 sealed box; wiped when cancelled")
     hold_id = models.BigIntegerField(unique=True)
@@ -112,6 +116,10 @@ class Intent(models.Model):
     amount_in = AmountField(null=True, blank=True)
     min_output = AmountField(null=True, blank=True)
     amount_out = AmountField(null=True, blank=True)
+    legs = models.JSONField(
+        null=True, blank=True, help_text="executed swaps, one per pool: amounts as strings"
+    )
+    expires_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
 
@@ -132,6 +140,14 @@ class Intent(models.Model):
 
     def __str__(self) -> str:
         return f"intent #{self.pk} {self.token_in}→{self.token_out} ({self.status})"
+
+    def expired_at(self, closed_at) -> bool:
+        """Whether a still-sealed intent has expired when its batch closes at `closed_at`."""
+        return self.expires_at is not None and self.expires_at <= closed_at
+
+    @property
+    def route(self) -> list[str]:
+        return [self.token_in, *([self.via] if self.via else []), self.token_out]
 
 
 class BatchPair(models.Model):

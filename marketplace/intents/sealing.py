@@ -11,6 +11,8 @@ an `invalid` intent with that reason (its lock returns; the batch settles anyway
 or a value that is not an integer in 0..10^39-1), `bad_amount` (A = 0),
 `bad_min_output` (M = 0: a dust-sized intent could otherwise execute for nothing),
 `above_lock` (A > the locked amount). `clear()` adds `unknown_pair` (no pool).
+An intent's route (`via`, the intermediate asset of two pools) is public: it was fixed
+when the intent was submitted.
 """
 
 import base64
@@ -102,12 +104,18 @@ class SealedRow:
     token_out: str
     lock_amount: int
     sealed: str
+    via: str = ""
 
     @classmethod
     def of(cls, intent) -> "SealedRow":
         """From a stored intent (any object with these attributes)."""
         return cls(
-            intent.pk, intent.token_in, intent.token_out, intent.lock_amount, intent.sealed_intent
+            intent.pk,
+            intent.token_in,
+            intent.token_out,
+            intent.lock_amount,
+            intent.sealed_intent,
+            intent.via,
         )
 
 
@@ -120,6 +128,22 @@ class Outcome:
     amount_in: int | None
     min_output: int | None
     amount_out: int
+    legs: list[dict] | None = None
+
+    @staticmethod
+    def legs_of(result) -> list[dict] | None:
+        """An executed intent's swaps as stored (`Intent.legs`): amounts as strings."""
+        if not result.legs:
+            return None
+        return [
+            {
+                "token_in": leg.token_in,
+                "token_out": leg.token_out,
+                "amount_in": str(leg.amount_in),
+                "amount_out": str(leg.amount_out),
+            }
+            for leg in result.legs
+        ]
 
 
 def derive(
@@ -130,7 +154,7 @@ def derive(
     rows = list(rows)
     revealed = {row.id: reveal(row.sealed, private_key, row.lock_amount) for row in rows}
     intents = [
-        Intent(row.id, row.token_in, row.token_out, r.amount_in, r.min_output)
+        Intent(row.id, row.token_in, row.token_out, r.amount_in, r.min_output, row.via or None)
         for row in rows
         if not (r := revealed[row.id]).reason
     ]
@@ -145,5 +169,6 @@ def derive(
             amount_in=opened.amount_in,
             min_output=opened.min_output,
             amount_out=decided.amount_out if decided else 0,
+            legs=Outcome.legs_of(decided) if decided else None,
         )
     return outcomes, result

@@ -1,6 +1,7 @@
 """Reads of intents, batches and pools, and the public re-derivation of a settled batch."""
 
 from fractions import Fraction
+from itertools import pairwise
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
@@ -11,15 +12,11 @@ from nacl.public import PrivateKey
 from ledger import selectors as ledger_selectors
 from marketplace.core import errors
 
+from . import routing
 from .clearing import ClearingInvariantError, format_price
 from .clearing import Pool as ClearingPool
 from .models import Batch, BatchPair, BatchStatus, Intent, IntentStatus, Pool
 from .sealing import SealedRow, derive
-
-
-def pool_for(token_x: str, token_y: str) -> Pool | None:
-    token_a, token_b = sorted((token_x, token_y))
-    return Pool.objects.filter(token_a=token_a, token_b=token_b).first()
 
 
 def pool_reserves(pool: Pool) -> tuple[int, int]:
@@ -29,6 +26,65 @@ def pool_reserves(pool: Pool) -> tuple[int, int]:
         ledger_selectors.account_balance(pool.token_a, code),
         ledger_selectors.account_balance(pool.token_b, code),
     )
+
+
+def clearing_pools() -> list[ClearingPool]:
+    """Every pool with reserves, as the clearing and the routing see it now."""
+    found = ((pool, pool_reserves(pool)) for pool in Pool.objects.all())
+    return [ClearingPool(p.token_a, p.token_b, *r, p.fee_bps) for p, r in found if min(r) > 0]
+
+
+def open_batch_counts(batch: Batch) -> dict[str, int]:
+    """Sealed intents of an open batch per pair ("A-B"), routes counted in each pair
+    they cross: what anyone may know before the close (never the amounts)."""
+    counts: dict[str, int] = {}
+    rows = batch.intents.filter(status=IntentStatus.SEALED).values_list(
+        "token_in", "via", "token_out"
+    )
+    for token_in, via, token_out in rows:
+        route = [token_in, *([via] if via else []), token_out]
+        for t, u in pairwise(route):
+            key = "-".join(sorted((t, u)))
+            counts[key] = counts.get(key, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def quote(batch: Batch, token_in: str, token_out: str, amount_in: int, slippage_bps: int) -> dict:
+    """GET /api/quote: a lone intent's output along its route at the pools' reserves
+    now (docs/CLEARING.md "Quotes"). An estimate: the batch's other intents move the
+    clearing price either way. 400 when no route of at most two pools exists."""
+    pools = clearing_pools()
+    route = routing.best_route(token_in, token_out, pools, amount_in)
+    if route is None:
+        raise errors.InvalidParams(
+            f"No pool, nor two pools, join {token_in} and {token_out}.",
+            {"token_out": "no route from the asset sold"},
+        )
+    q = routing.quote(route, pools, amount_in)
+    counts = open_batch_counts(batch)
+    return {
+        "token_in": token_in,
+        "token_out": token_out,
+        "amount_in": amount_in,
+        "amount_out_estimate": q.amount_out,
+        "route": list(route),
+        "price": format_price(
+            Fraction(q.amount_out, amount_in),
+            12,
+            decimals_in=ledger_selectors.asset_decimals(token_in),
+            decimals_out=ledger_selectors.asset_decimals(token_out),
+        ),
+        "fee": q.fee,
+        "fee_bps": q.fee_bps,
+        "price_impact_bps": q.price_impact_bps,
+        "suggested_min_output": routing.suggested_min_output(q.amount_out, slippage_bps),
+        "slippage_bps": slippage_bps,
+        "batch_id": batch.pk,
+        "batch_closes_at": batch.closes_at,
+        "batch_sealed_intents": {
+            key: counts.get(key, 0) for key in ("-".join(sorted(pair)) for pair in pairwise(route))
+        },
+    }
 
 
 def pools() -> list[dict]:
@@ -109,7 +165,15 @@ def verify_batch(batch_id: int) -> list[str]:
         problems.append("the published secret key does not belong to the epoch's public key")
 
     recorded_pairs = {(p.token_a, p.token_b): p for p in BatchPair.objects.filter(batch=found)}
-    intents = list(found.intents.exclude(status=IntentStatus.CANCELLED).order_by("id"))
+    intents = []
+    for intent in found.intents.exclude(status=IntentStatus.CANCELLED).order_by("id"):
+        # Expiry is public (expires_at, closed_at); an expired intent is not opened.
+        if intent.expired_at(found.closed_at) != (intent.status == IntentStatus.EXPIRED):
+            problems.append(
+                f"intent {intent.pk}: status recorded {intent.status}, expiry says otherwise"
+            )
+        if not intent.expired_at(found.closed_at):
+            intents.append(intent)
     try:
         outcomes, result = derive(
             [SealedRow.of(i) for i in intents],
@@ -124,7 +188,7 @@ def verify_batch(batch_id: int) -> list[str]:
 
     for intent in intents:
         outcome = outcomes[intent.pk]
-        for name in ("status", "reason", "amount_in", "min_output", "amount_out"):
+        for name in ("status", "reason", "amount_in", "min_output", "amount_out", "legs"):
             recorded, derived = getattr(intent, name), getattr(outcome, name)
             if recorded != derived:
                 problems.append(

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from marketplace.core.identity import address_of
 from marketplace.core.rest import AmountField
+from marketplace.wallets.actions import AssetField
 
 
 def _amounts(**amounts: int) -> dict[str, str]:
@@ -21,10 +22,17 @@ class IntentSerializer(serializers.Serializer):
     owner = serializers.SerializerMethodField()
     token_in = serializers.CharField()
     token_out = serializers.CharField()
+    route = serializers.ListField(child=serializers.CharField(), help_text="assets, in order")
     lock_amount = AmountField()
+    expires_at = serializers.DateTimeField(allow_null=True)
     amount_in = AmountField(allow_zero=True, allow_null=True)
     min_output = AmountField(allow_zero=True, allow_null=True)
     amount_out = AmountField(allow_zero=True, allow_null=True)
+    legs = serializers.ListField(
+        child=serializers.DictField(child=serializers.CharField()),
+        allow_null=True,
+        help_text="after execution: {token_in, token_out, amount_in, amount_out} per pool",
+    )
     sealed_intent = serializers.CharField()
     created_at = serializers.DateTimeField()
     decided_at = serializers.DateTimeField(allow_null=True)
@@ -123,3 +131,34 @@ class StatsSerializer(serializers.Serializer):
     intents_executed = serializers.IntegerField()
     intents_dropped = serializers.IntegerField()
     volume = serializers.DictField(child=serializers.CharField())
+
+
+class QuoteQuery(serializers.Serializer):
+    token_in = AssetField()
+    token_out = AssetField()
+    amount_in = AmountField()
+    slippage_bps = serializers.IntegerField(
+        min_value=0, max_value=5_000, required=False, help_text="default PM_DEFAULT_SLIPPAGE_BPS"
+    )
+
+
+class QuoteSerializer(serializers.Serializer):
+    """GET /api/quote: an estimate for a lone intent at the pools' reserves now."""
+
+    token_in = serializers.CharField()
+    token_out = serializers.CharField()
+    amount_in = AmountField()
+    amount_out_estimate = AmountField(allow_zero=True)
+    route = serializers.ListField(child=serializers.CharField())
+    price = serializers.CharField(help_text="token_out per whole token_in, truncated")
+    fee = AmountField(allow_zero=True, help_text="the pools' fees, in token_in")
+    fee_bps = serializers.IntegerField()
+    price_impact_bps = serializers.IntegerField()
+    suggested_min_output = AmountField(allow_zero=True)
+    slippage_bps = serializers.IntegerField()
+    batch_id = serializers.IntegerField()
+    batch_closes_at = serializers.DateTimeField()
+    batch_sealed_intents = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="sealed intents in the open batch per pair of the route (never amounts)",
+    )

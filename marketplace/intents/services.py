@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import logging
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 from django.conf import settings
 from django.db import transaction
@@ -26,13 +27,18 @@ from marketplace.wallets.models import Wallet
 from marketplace.wallets.services import notify_balance
 
 from . import events
-from .clearing import ClearingInvariantError, format_price
+from .clearing import TRANSIT, ClearingInvariantError, Move, format_price, settlement_moves
 from .clearing import Pool as ClearingPool
 from .models import Batch, BatchPair, BatchStatus, Intent, IntentStatus, Pool
+from .routing import best_route
 from .sealing import SealedRow, decode_sealed, derive
-from .selectors import pool_for, pool_reserves
+from .selectors import clearing_pools, pool_reserves
 
 log = logging.getLogger(__name__)
+
+# The ledger account (`pool:routes`, one per asset) through which routes hand their
+# intermediate asset from pool to pool during a settlement; empty before and after.
+ROUTES_ACCOUNT = "routes"
 
 
 # --- Pools ------------------------------------------------------------------------------
@@ -142,22 +148,33 @@ def submit_intent(
     lock_amount: int,
     sealed_intent: str,
     idempotency_key: str,
+    expires_at: datetime | None = None,
 ) -> Intent:
     """Lock `lock_amount` of `token_in` and keep the sealed intent for the batch.
 
-    Preconditions: known assets (the params check them), token_in != token_out, a pool
-    for the pair, `sealed_intent` standard base64 of a plausible sealed box, the batch
-    exists (404) and still accepts intents (409 window_closed), enough available
-    `token_in` (409 insufficient_funds)."""
+    Preconditions: known assets (the params check them), token_in != token_out, a
+    route of at most two pools between them (the direct pool if there is one, else the
+    two-pool route that pays most for `lock_amount` now: the route is public and fixed
+    here), `sealed_intent` standard base64 of a plausible sealed box, `expires_at` (if
+    given) in the future, the batch exists (404) and still accepts intents (409
+    window_closed), enough available `token_in` (409 insufficient_funds)."""
     if token_in == token_out:
-        raise errors.InvalidParams("token_in and token_out must differ.", {"token_out": "same"})
+        raise errors.InvalidParams(
+            "Choose two different assets to swap.", {"token_out": "same as the asset sold"}
+        )
     if decode_sealed(sealed_intent) is None:
         raise errors.InvalidParams(
             "sealed_intent must be a base64 sealed box.", {"sealed_intent": "not a sealed box"}
         )
-    if pool_for(token_in, token_out) is None:
+    if expires_at is not None and expires_at <= timezone.now():
         raise errors.InvalidParams(
-            f"There is no {token_in}/{token_out} pool.", {"token_out": "no pool for this pair"}
+            "The expiry must be in the future.", {"expires_at": "already past"}
+        )
+    route = best_route(token_in, token_out, clearing_pools(), lock_amount)
+    if route is None:
+        raise errors.InvalidParams(
+            f"No pool, nor two pools, join {token_in} and {token_out}.",
+            {"token_out": "no route from the asset sold"},
         )
     with transaction.atomic():
         batch = Batch.objects.select_for_update().filter(pk=batch_id).first()
@@ -177,9 +194,11 @@ def submit_intent(
             wallet=wallet,
             token_in=token_in,
             token_out=token_out,
+            via=route[1] if len(route) == 3 else "",
             lock_amount=lock_amount,
             sealed_intent=sealed_intent,
             hold_id=hold.pk,
+            expires_at=expires_at,
         )
         notify_balance(wallet.public_key)
     return intent
@@ -252,10 +271,12 @@ def _settle(batch_id: int) -> bool:
             return False
         now = timezone.now()
         private_key = _epoch_private_key(batch)
-        intents = list(
+        sealed = list(
             batch.intents.filter(status=IntentStatus.SEALED).select_related("wallet").order_by("id")
         )
-        wanted = {tuple(sorted((i.token_in, i.token_out))) for i in intents}
+        expired = [i for i in sealed if i.expired_at(now)]
+        intents = [i for i in sealed if not i.expired_at(now)]
+        wanted = {_pair_key(t, u) for i in intents for t, u in pairwise(i.route)}
         pools = {
             (p.token_a, p.token_b): p
             for p in Pool.objects.select_for_update().order_by("id")
@@ -275,9 +296,11 @@ def _settle(batch_id: int) -> bool:
             outcome = outcomes[intent.pk]
             intent.status, intent.reason = outcome.status, outcome.reason
             intent.amount_in, intent.min_output = outcome.amount_in, outcome.min_output
-            intent.amount_out = outcome.amount_out
+            intent.amount_out, intent.legs = outcome.amount_out, outcome.legs
             intent.decided_at = now
-        _move_money(intents, pools)
+        for intent in expired:
+            intent.status, intent.decided_at = IntentStatus.EXPIRED, now
+        _move_money(batch, sealed, pools, settlement_moves(result))
         for pair in result.pairs:
             pool = pools[(pair.token_in, pair.token_out)]
             if pool_reserves(pool) != (
@@ -286,7 +309,8 @@ def _settle(batch_id: int) -> bool:
             ):
                 raise ClearingInvariantError(f"{pool}: pool balances differ from the clearing")
         Intent.objects.bulk_update(
-            intents, ["status", "reason", "amount_in", "min_output", "amount_out", "decided_at"]
+            sealed,
+            ["status", "reason", "amount_in", "min_output", "amount_out", "legs", "decided_at"],
         )
         pairs = BatchPair.objects.bulk_create(
             BatchPair(batch=batch, price_display=_price(pair), **BatchPair.result_fields(pair))
@@ -296,48 +320,72 @@ def _settle(batch_id: int) -> bool:
         batch.closed_at = now
         batch.secret_key = bytes(private_key).hex()
         batch.save(update_fields=["status", "closed_at", "secret_key"])
-        for intent in intents:
+        for intent in sealed:
             events.notify_intent(intent, intent.wallet.public_key)
-        for public_key in sorted({i.wallet.public_key for i in intents}):
+        for public_key in sorted({i.wallet.public_key for i in sealed}):
             notify_balance(public_key)
-        events.notify_batch_settled(batch, pairs, intents)
+        events.notify_batch_settled(batch, pairs, sealed)
         open_epoch()
     return True
 
 
-def _move_money(intents: list[Intent], pools: dict[tuple[str, str], Pool]) -> None:
-    """Every input reaches its pool before any output leaves it: a coincidence of wants
-    may pay out more than the pool held before the batch. Account rows are looked up
-    once per batch (the ledger reads balances in SQL, not from these objects)."""
+def _pair_key(token_x: str, token_y: str) -> tuple[str, str]:
+    return (token_x, token_y) if token_x < token_y else (token_y, token_x)
 
+
+def _move_money(
+    batch: Batch, intents: list[Intent], pools: dict[tuple[str, str], Pool], moves: list[Move]
+) -> None:
+    """Apply the clearing's movements in their order (`clearing.settlement_moves`: every
+    input reaches its pool before any output leaves it, since a coincidence of wants
+    may pay out more than the pool held before the batch). Holds that did not execute
+    are voided first. Account rows are looked up once per batch (the ledger reads
+    balances in SQL, not from these objects)."""
     pool_accounts = functools.cache(ledger.pool_account)
     user_accounts = functools.cache(ledger.user_account)
+    by_id = {intent.pk: intent for intent in intents}
 
-    def pool_account(intent: Intent, asset: str):
-        pool = pools[tuple(sorted((intent.token_in, intent.token_out)))]
-        return pool_accounts(pool.code, asset)
+    def account(end: tuple, asset: str):
+        if end == TRANSIT:
+            return pool_accounts(ROUTES_ACCOUNT, asset)
+        if end[0] == "pool":
+            return pool_accounts(pools[end[1]].code, asset)
+        return user_accounts(by_id[end[1]].wallet.public_key, asset)
 
     for intent in intents:
-        reference = f"intent:{intent.pk}"
-        hold = ledger.get_hold(intent.hold_id)
-        if intent.status == IntentStatus.EXECUTED:
+        if intent.status != IntentStatus.EXECUTED:
+            ledger.void_hold(
+                ledger.get_hold(intent.hold_id),
+                kind="intent_unlock",
+                reference=f"intent:{intent.pk}",
+            )
+    for move in moves:
+        if move.kind == "in":
             ledger.post_hold(
-                hold,
-                [(pool_account(intent, intent.token_in), intent.amount_in, "intent_swap_in")],
-                reference=reference,
+                ledger.get_hold(by_id[move.intent_id].hold_id),
+                [(account(move.target, move.asset), move.amount, "intent_swap_in")],
+                reference=f"intent:{move.intent_id}",
                 return_kind="intent_unlock",
             )
-        else:
-            ledger.void_hold(hold, kind="intent_unlock", reference=reference)
-    for intent in intents:
-        if intent.status == IntentStatus.EXECUTED and intent.amount_out:
+        elif move.kind == "route":
+            end = move.source if move.target == TRANSIT else move.target
             ledger.transfer(
-                debit=pool_account(intent, intent.token_out),
-                credit=user_accounts(intent.wallet.public_key, intent.token_out),
-                amount=intent.amount_out,
+                debit=account(move.source, move.asset),
+                credit=account(move.target, move.asset),
+                amount=move.amount,
+                kind="intent_route",
+                reference=f"batch:{batch.pk}",
+                idempotency_key=f"batch:{batch.pk}:route:{pools[end[1]].code}:{move.asset}"
+                + (":in" if move.target == TRANSIT else ":out"),
+            )
+        else:
+            ledger.transfer(
+                debit=account(move.source, move.asset),
+                credit=account(move.target, move.asset),
+                amount=move.amount,
                 kind="intent_swap_out",
-                reference=f"intent:{intent.pk}",
-                idempotency_key=f"intent:{intent.pk}:out",
+                reference=f"intent:{move.intent_id}",
+                idempotency_key=f"intent:{move.intent_id}:out",
             )
 
 

@@ -21,4 +21,5 @@ urlpatterns = [
     path("batches/stats", api.BatchStatsView.as_view(), name="batch-stats"),
     path("batches/<int:batch_id>", api.BatchDetailView.as_view(), name="batch-detail"),
     path("pools", api.PoolListView.as_view(), name="pools"),
+    path("quote", api.QuoteView.as_view(), name="quote"),
 ]

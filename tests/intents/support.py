@@ -33,7 +33,9 @@ class Trader:
         self.actions = actions
         self.epoch = epoch
 
-    def submit(self, signer, token_in, token_out, lock, amount_in, min_output, *, sealed=None):
+    def submit(
+        self, signer, token_in, token_out, lock, amount_in, min_output, *, sealed=None, **extra
+    ):
         params = {
             "batch_id": self.epoch["batch_id"],
             "token_in": token_in,
@@ -41,6 +43,7 @@ class Trader:
             "lock_amount": str(lock),
             "sealed_intent": sealed
             or seal(self.epoch["public_key"], str(amount_in), str(min_output)),
+            **extra,
         }
         return self.actions.post("/api/intents", signer, "submit_intent", params)
 

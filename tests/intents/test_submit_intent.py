@@ -93,16 +93,14 @@ def test_it_rejects_bad_params(trader, funded, alice, change, field):
     assert balance(alice, "DOT") == 100 * DOT
 
 
-def test_it_rejects_a_pair_without_a_pool(trader, fund, alice):
-    from ledger.models import Asset  # test setup only: a third asset with no pool
-
-    Asset.objects.create(code="KSM", name="Kusama", decimals=12)
-    fund(alice, 100 * DOT, "DOT")
+def test_it_rejects_a_pair_that_no_route_joins(trader, fund, alice):
+    fund(alice, 100 * DOT, "DOT")  # KSM is an asset, but no pool holds it
 
     response = trader.submit(alice, "DOT", "KSM", DOT, DOT, 1)
 
     assert response.status_code == 400
-    assert response.json()["error"]["fields"] == {"token_out": "no pool for this pair"}
+    assert response.json()["error"]["fields"] == {"token_out": "no route from the asset sold"}
+    assert balance(alice, "DOT") == 100 * DOT
 
 
 def test_it_rejects_an_unknown_batch(trader, funded, alice):
