@@ -13,7 +13,9 @@ from .serializers import (
     DataNFTWithRefSerializer,
     PublishReadingsParams,
     PurchaseParams,
+    TrainingSerializer,
     TransferParams,
+    UpdateParams,
 )
 
 
@@ -24,6 +26,7 @@ class MintParams(serializers.ModelSerializer):
     access_policy = serializers.ChoiceField(choices=AccessPolicy.choices)
     asset = AssetField()
     price_per_hour = AmountField(allow_zero=True)
+    training = TrainingSerializer(source="*", required=False)
 
     class Meta:
         model = DataNFT
@@ -39,6 +42,7 @@ class MintParams(serializers.ModelSerializer):
             "asset",
             "price_per_hour",
             "location",
+            "training",
         ]
         extra_kwargs = {"description": {"required": True}}
 
@@ -63,6 +67,13 @@ class DataNFTResult(DataNFTWithRefSerializer):
 @signed_action("mint_data_nft", params=MintParams, status=201, response=DataNFTResult)
 def mint_data_nft(wallet, params, ctx):
     return DataNFTWithRefSerializer(services.mint_data_nft(wallet, **params)).data
+
+
+@signed_action(
+    "update_data_nft", params=UpdateParams, url_params=("nft_id",), response=DataNFTResult
+)
+def update_data_nft(wallet, params, ctx):
+    return DataNFTWithRefSerializer(services.update_data_nft(wallet, **params)).data
 
 
 @signed_action(

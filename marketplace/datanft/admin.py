@@ -10,8 +10,18 @@ from .models import DataAccess, DataNFT, Purchase, Reading, Subscription
 
 @admin.register(DataNFT)
 class DataNFTAdmin(ReadOnlyAdmin):
-    list_display = ["id", "name", "owner", "category", "access_policy", "asset", "price_per_hour"]
-    list_filter = ["category", "access_policy", "asset"]
+    list_display = [
+        "id",
+        "name",
+        "owner",
+        "category",
+        "access_policy",
+        "asset",
+        "price_per_hour",
+        "training_allowed",
+        "training_price_per_round",
+    ]
+    list_filter = ["category", "access_policy", "asset", "training_allowed"]
     search_fields = ["name", "description", "sensor_type", "owner__public_key"]
     list_select_related = ["owner"]
 

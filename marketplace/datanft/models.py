@@ -39,6 +39,12 @@ class DataNFT(models.Model):
     access_policy = models.CharField(max_length=16, choices=AccessPolicy.choices)
     asset = models.CharField(max_length=16)
     price_per_hour = AmountField(help_text="Smallest units of `asset` per hour; 0 when public.")
+    # Federated training (docs/FEDERATED.md): the owner lets providers train on the
+    # readings for a task, and is paid this much per round of each federated job.
+    training_allowed = models.BooleanField(default=False)
+    training_price_per_round = AmountField(
+        default=0, help_text="Smallest units of `asset` per training round."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -50,6 +56,10 @@ class DataNFT(models.Model):
                 condition=(Q(access_policy=AccessPolicy.PUBLIC) & Q(price_per_hour=0))
                 | (Q(access_policy=AccessPolicy.SUBSCRIPTION) & Q(price_per_hour__gt=0)),
                 name="datanft_price_matches_policy",
+            ),
+            models.CheckConstraint(
+                condition=Q(training_price_per_round__gte=0),
+                name="datanft_training_price_not_negative",
             ),
         ]
 

@@ -14,12 +14,26 @@ MAX_EXTRA_CHARS = 256  # canonical JSON of a reading's extra keys
 MAX_SUBSCRIPTION_HOURS = 24 * 365
 
 
+class TrainingSerializer(serializers.Serializer):
+    """`training: {allowed, price_per_round}`, the owner's opt-in to federated training
+    (docs/FEDERATED.md). Nested with `source="*"`, it reads and writes the NFT's
+    `training_allowed` and `training_price_per_round` columns."""
+
+    allowed = serializers.BooleanField(source="training_allowed")
+    price_per_round = AmountField(
+        source="training_price_per_round",
+        allow_zero=True,
+        help_text="paid to the owner for each round of a federated job over this NFT",
+    )
+
+
 class DataNFTSerializer(serializers.ModelSerializer):
     """Public metadata. `content_ref` is left out: it is where the data lives, so only
     wallets with access see it (access_data, or the detail view when signed in)."""
 
     owner = serializers.CharField(source="owner.address", help_text="SS58 address")
     price_per_hour = AmountField(allow_zero=True)
+    training = TrainingSerializer(source="*", read_only=True)
 
     class Meta:
         model = DataNFT
@@ -36,6 +50,7 @@ class DataNFTSerializer(serializers.ModelSerializer):
             "access_policy",
             "asset",
             "price_per_hour",
+            "training",
             "created_at",
         ]
 
@@ -128,6 +143,10 @@ class AccessParams(NftIdParams):
         help_text="Asked by a job's assigned provider: a token to read for that job, on the "
         "job owner's access (docs/DATA_NFTS.md).",
     )
+
+
+class UpdateParams(NftIdParams):
+    training = TrainingSerializer(source="*")
 
 
 class TransferParams(NftIdParams):

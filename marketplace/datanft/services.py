@@ -50,6 +50,22 @@ def mint_data_nft(wallet: Wallet, **metadata) -> DataNFT:
         return DataNFT.objects.create(owner=wallet, **metadata)
 
 
+def update_data_nft(
+    wallet: Wallet, *, nft_id: int, training_allowed: bool, training_price_per_round: int
+) -> DataNFT:
+    """Set the owner's opt-in to federated training and its price per round. Only the
+    owner may (403 forbidden). Federated jobs already running keep the terms they were
+    accepted under; the change applies to jobs submitted from now on."""
+    with transaction.atomic():
+        item = _get_nft(nft_id, lock=True)
+        if item.owner_id != wallet.pk:
+            raise errors.Forbidden("Only the owner may update this Data NFT.")
+        item.training_allowed = training_allowed
+        item.training_price_per_round = training_price_per_round
+        item.save(update_fields=["training_allowed", "training_price_per_round"])
+        return item
+
+
 def transfer_data_nft(wallet: Wallet, *, nft_id: int, to: str) -> DataNFT:
     """Give the NFT (and its future subscription income) to the wallet `to` (a public
     key). Only the owner may; subscriptions already sold keep running. The old owner

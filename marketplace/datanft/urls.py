@@ -11,6 +11,11 @@ urlpatterns = [
     path("data-nfts", api.DataNFTCollectionView.as_view(), name="data-nfts"),
     path("data-nfts/<int:nft_id>", api.DataNFTDetailView.as_view(), name="data-nft"),
     path(
+        "data-nfts/<int:nft_id>/update",
+        signed_action_view("update_data_nft"),
+        name="data-nft-update",
+    ),
+    path(
         "data-nfts/<int:nft_id>/transfer",
         signed_action_view("transfer_data_nft"),
         name="data-nft-transfer",

@@ -75,6 +75,7 @@ def detail(request, nft_id: int):
         "item": item,
         "stats": selectors.usage_stats(item),
         "usage_chart": _usage_chart(item),
+        "decimals": ledger_selectors.asset_decimals(item.asset),
         **selectors.reader_view(item, _key(request)),
     }
     return render(request, "datanft/detail.html", context)
