@@ -52,7 +52,7 @@ run: venv
 	$(PY) manage.py load_demo
 	@echo
 	@echo "PolkaMesh is starting at http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
-	@echo "Ctrl-C stops them all: web server, Celery worker and beat, the provider and TEE"
+	@echo "Ctrl-C stops them all: web server, Celery worker and beat, the batch closer, the provider and TEE"
 	@echo "worker agents, and the demo market (//Alice's jobs, //Eve's and //Ferdie's trades)."
 	@echo
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" exec $(VENV)/bin/honcho -f Procfile start

@@ -96,6 +96,13 @@ def celery_beat(name: str = "beat", **env):
 
 
 @contextmanager
+def batch_closer(name: str = "batches", **env):
+    """A real `manage.py run_batches` process: settles each intent batch as it closes."""
+    with running(name, "manage.py", "run_batches", **env) as running_closer:
+        yield running_closer
+
+
+@contextmanager
 def web_server(name: str = "web", **env):
     """A real daphne process; yields its base URL once it answers."""
     port = free_port()

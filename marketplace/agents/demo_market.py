@@ -5,8 +5,9 @@
   agent's bid is taken when the bid window closes), and accepts each delivered
   forecast (an error document is disputed instead).
 - //Eve and //Ferdie each seal one opposite DOT/USDT intent into every batch epoch,
-  priced off the pool with a little slippage, so batches settle with a coincidence of
-  wants and a pool leg for the imbalance.
+  and one between assets with no common pool (KSM → DOT, ASTR → KSM: routes of two
+  pools through USDT), each with the minimum the quote suggests at 2 % slippage, so
+  batches settle with a coincidence of wants, pool legs and routes.
 
 Like the agents, it is an ordinary client of the public API: signed actions, no
 database access. For the demo only: it spends the demo wallets' test funds."""
@@ -36,10 +37,12 @@ HORIZON = 24
 TRADES = (
     ("//Eve", "DOT", "USDT", (1, 5), 10),
     ("//Ferdie", "USDT", "DOT", (5, 25), 50),
+    ("//Eve", "KSM", "DOT", (1, 3), 5),
+    ("//Ferdie", "ASTR", "KSM", (500, 3000), 5000),
 )
-SLIPPAGE_BPS = 200  # the traders accept 2 % below the pool's spot price
+SLIPPAGE_BPS = 200  # the traders accept 2 % below the quote
 SUBMIT_MARGIN_SECONDS = 3  # too close to an epoch's close: wait for the next one
-DECIMALS = {"DOT": 10, "USDT": 6}
+DECIMALS = {"DOT": 10, "USDT": 6, "KSM": 12, "ASTR": 18}
 DOT, USDT = 10 ** DECIMALS["DOT"], 10 ** DECIMALS["USDT"]
 
 
@@ -176,19 +179,16 @@ class DemoMarket:
         left = (closes_at - datetime.now(UTC)).total_seconds()
         if epoch["batch_id"] == self.batch_id or left < SUBMIT_MARGIN_SECONDS:
             return
-        pool = next(
-            p
-            for p in self.alice.get("/api/pools")
-            if {p["token_a"], p["token_b"]} == {"DOT", "USDT"}
-        )
-        reserves = {
-            pool["token_a"]: int(pool["reserve_a"]),
-            pool["token_b"]: int(pool["reserve_b"]),
-        }
         for uri, token_in, token_out, (low, high), cover_units in TRADES:
             unit = 10 ** DECIMALS[token_in]
             amount_in = self.rng.randint(low * 10, high * 10) * unit // 10
-            spot_out = amount_in * reserves[token_out] // reserves[token_in]
+            quote = self.alice.get(
+                "/api/quote",
+                token_in=token_in,
+                token_out=token_out,
+                amount_in=str(amount_in),
+                slippage_bps=SLIPPAGE_BPS,
+            )
             lock = cover(amount_in, cover_units * unit)
             params = {
                 "batch_id": epoch["batch_id"],
@@ -196,17 +196,16 @@ class DemoMarket:
                 "token_out": token_out,
                 "lock_amount": str(lock),
                 "sealed_intent": seal_intent(
-                    epoch["public_key"], amount_in, spot_out * (10_000 - SLIPPAGE_BPS) // 10_000
+                    epoch["public_key"], amount_in, int(quote["suggested_min_output"])
                 ),
             }
             intent, _ = self.traders[uri].post_action("/api/intents", "submit_intent", params)
             log.info(
-                "batch %s: %s sealed intent %s, %s→%s, locking %s",
+                "batch %s: %s sealed intent %s, %s, locking %s",
                 epoch["batch_id"],
                 uri,
                 intent["id"],
-                token_in,
-                token_out,
+                "→".join(intent["route"]),
                 whole(lock, token_in),
             )
         self.batch_id = epoch["batch_id"]

@@ -3,7 +3,12 @@
 from functools import cache
 
 DEMO_WALLETS = ("Alice", "Bob", "Charlie", "Dave", "Eve", "Ferdie")
-FUNDING = {"DOT": 10_000 * 10**10, "USDT": 100_000 * 10**6}
+FUNDING = {
+    "DOT": 10_000 * 10**10,
+    "USDT": 100_000 * 10**6,
+    "KSM": 1_000 * 10**12,
+    "ASTR": 100_000 * 10**18,
+}
 
 
 @cache

@@ -237,6 +237,20 @@ def pools_with_spot_price() -> list[dict]:
     return rows
 
 
+def seconds_to_next_close(at_most: float) -> float:
+    """Seconds until the earliest open batch's window ends (0 if one already has), at
+    most `at_most`: how long the batch closer may sleep."""
+    closes_at = (
+        Batch.objects.filter(status=BatchStatus.OPEN)
+        .order_by("closes_at")
+        .values_list("closes_at", flat=True)
+        .first()
+    )
+    if closes_at is None:
+        return at_most
+    return max(0.0, min(at_most, (closes_at - timezone.now()).total_seconds()))
+
+
 def epoch_progress(batch: Batch) -> dict:
     """How far the epoch's window has run, in whole seconds, for a countdown."""
     total = int((batch.closes_at - batch.opens_at).total_seconds())

@@ -55,11 +55,15 @@ def test_the_database_refuses_a_fee_of_100_percent_and_unsorted_tokens(db):
         Pool.objects.create(token_a="USDT", token_b="DOT", fee_bps=30)
 
 
-def test_the_demo_seed_is_idempotent_at_five_usdt_per_dot(api):
+def test_the_demo_seed_is_idempotent_with_routes_between_its_four_assets(api):
     from marketplace.intents.demo import seed
 
     seed(StringIO())
     seed(StringIO())
 
-    pool = api.get("/api/pools").json()[0]
+    pools = {(p["token_a"], p["token_b"]): p for p in api.get("/api/pools").json()}
+    assert sorted(pools) == [("ASTR", "USDT"), ("DOT", "USDT"), ("KSM", "USDT")]
+    pool = pools[("DOT", "USDT")]
     assert (pool["reserve_a"], pool["reserve_b"]) == (str(10_000 * DOT), str(50_000 * USDT))
+    routed = api.get("/api/quote", {"token_in": "KSM", "token_out": "ASTR", "amount_in": "1"})
+    assert routed.json()["route"] == ["KSM", "USDT", "ASTR"]

@@ -9,7 +9,8 @@ class Command(BaseCommand):
     help = (
         "Keep the demo market moving (for `make run`, never in production): //Alice buys "
         "a builtin:forecast over the City traffic Data NFT every --job-seconds and accepts "
-        "the results; //Eve and //Ferdie seal opposite DOT/USDT intents into every batch."
+        "the results; //Eve and //Ferdie seal opposite DOT/USDT intents and routed KSM/ASTR "
+        "intents into every batch."
     )
 
     def add_arguments(self, parser):
