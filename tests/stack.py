@@ -198,3 +198,36 @@ def _state(pid: int) -> str | None:
     except FileNotFoundError:
         return None
     return stat.rpartition(")")[2].split()[0]
+
+
+LOCALNET = ROOT / "marketplace" / "chain" / "localnet"
+
+
+@contextmanager
+def local_chain(directory: Path, timeout: float = 90):
+    """The local Substrate chain (chopsticks, marketplace/chain/localnet) on a free port,
+    fresh from genesis in `directory`; yields its ws:// URL once it answers RPC."""
+    port = free_port()
+    ARTIFACTS.mkdir(exist_ok=True)
+    with open(ARTIFACTS / "chain.log", "w") as log:
+        process = subprocess.Popen(
+            ["node", "start.mjs", "--port", str(port), "--dir", str(directory), "--fresh"],
+            cwd=LOCALNET,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"the local chain exited with {process.returncode}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError("the local chain did not answer") from None
+                time.sleep(0.2)
+        yield f"ws://127.0.0.1:{port}"
+    finally:
+        _stop(process)
