@@ -95,6 +95,11 @@ def account_balance(asset: str, code: str) -> int:
     return int(value or 0)
 
 
+def external_balance(asset: str) -> int:
+    """The world's account: minus everything of `asset` that entered and has not left."""
+    return account_balance(asset, "external")
+
+
 def hold_balance(hold_id: int) -> int:
     return int(Hold.objects.values_list("account__balance", flat=True).get(pk=hold_id))
 

@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "marketplace.datanft",
     "marketplace.confidential",
     "marketplace.intents",
+    "marketplace.chain",
     "marketplace.agents",
 ]
 
@@ -269,6 +270,23 @@ PM_MIN_DEADLINE_SECONDS = env_int("PM_MIN_DEADLINE_SECONDS", 300)
 PM_UNBOND_SECONDS = env_int("PM_UNBOND_SECONDS", 7 * 24 * 3600)
 PM_SLASH_BPS = env_int("PM_SLASH_BPS", 1000)  # share of stake slashed per expired job
 PM_HEARTBEAT_SECONDS = env_int("PM_HEARTBEAT_SECONDS", 15)
+
+# --- The chain (docs/CHAIN.md) -------------------------------------------------------------
+# Empty: no chain; money enters by the faucet and staff mark withdrawals paid by hand.
+PM_CHAIN_URL = env_str("PM_CHAIN_URL", "")
+# What a browser wallet connects to (differs from PM_CHAIN_URL behind a proxy).
+PM_CHAIN_PUBLIC_URL = env_str("PM_CHAIN_PUBLIC_URL", "") or PM_CHAIN_URL
+# The hot wallet: receives deposits and pays withdrawals. A secret (URI, mnemonic or seed).
+PM_CHAIN_HOT_WALLET_URI = env_str("PM_CHAIN_HOT_WALLET_URI", "")
+# Blocks on top of a deposit's block, all finalized, before it is credited.
+PM_CHAIN_CONFIRMATIONS = env_int("PM_CHAIN_CONFIRMATIONS", 2)
+# Platform asset -> chain asset: "native" or an Assets-pallet id.
+PM_CHAIN_ASSETS = dict(
+    item.split("=", 1) for item in env_list("PM_CHAIN_ASSETS", ["DOT=native", "USDT=1984"])
+)
+# The first block a new deployment reads deposits from (its cursor then moves on).
+PM_CHAIN_START_BLOCK = env_int("PM_CHAIN_START_BLOCK", 0)
+PM_CHAIN_POLL_SECONDS = float(env_str("PM_CHAIN_POLL_SECONDS", "1"))
 
 # Rate limits (DRF throttle syntax: N/second|minute|hour|day).
 PM_RATE_IP = env_str("PM_RATE_IP", "1200/minute")

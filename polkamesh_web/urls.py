@@ -53,6 +53,7 @@ urlpatterns = [
     path("api/", include("marketplace.datanft.urls")),
     path("api/", include("marketplace.confidential.urls")),
     path("api/", include("marketplace.intents.urls")),
+    path("api/", include("marketplace.chain.urls")),
 ]
 
 handler404 = "marketplace.core.views.not_found"

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from ledger import selectors as ledger_selectors
+from marketplace.chain import selectors as chain_selectors
 from marketplace.datanft import selectors as datanft_selectors
 from marketplace.intents import selectors as intents_selectors
 from marketplace.jobs import selectors as jobs_selectors
@@ -35,6 +36,7 @@ def public_config() -> dict:
         "faucet_enabled": settings.PM_FAUCET_ENABLED,
         "faucet_max": settings.PM_FAUCET_MAX,
         "signature_max_age_seconds": settings.PM_SIGNATURE_MAX_AGE_SECONDS,
+        "chain": chain_selectors.public_chain(),
     }
 
 

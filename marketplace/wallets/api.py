@@ -19,7 +19,8 @@ from marketplace.core.actions import REGISTRY
 from marketplace.core.rest import ERROR_RESPONSES
 
 from . import services
-from .serializers import EntrySerializer, MeSerializer
+from .selectors import withdrawals_of
+from .serializers import EntrySerializer, MeSerializer, WithdrawalSerializer
 
 
 class EnvelopeSerializer(serializers.Serializer):
@@ -141,3 +142,22 @@ class LedgerEntriesView(ListAPIView):
     @extend_schema(responses={200: EntrySerializer(many=True), **ERROR_RESPONSES})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
+
+
+@extend_schema_view(
+    get=extend_schema(responses={200: WithdrawalSerializer(many=True), **ERROR_RESPONSES}),
+    post=signed_schema("withdraw"),
+)
+class WithdrawalCollectionView(SignedPostMixin, ListAPIView):
+    """GET my withdrawals, newest first; POST the signed action `withdraw`."""
+
+    signed_action = "withdraw"
+    serializer_class = WithdrawalSerializer
+
+    def get_permissions(self):
+        if self.request.method == "POST":
+            return []  # the signature is the authentication
+        return [IsAuthenticated()]
+
+    def get_queryset(self):
+        return withdrawals_of(self.request.user)

@@ -66,22 +66,27 @@ class SignedAction(models.Model):
 
 class WithdrawalStatus(models.TextChoices):
     PENDING = "pending"
-    PAID = "paid"
+    SUBMITTED = "submitted"  # sent to the chain (its tx_hash recorded first)
+    CONFIRMED = "confirmed"
     FAILED = "failed"
 
 
 class Withdrawal(models.Model):
-    """Money leaving for an on-chain address. Held until staff mark it paid (the hold
-    goes to the external world) or failed (the hold returns to the wallet)."""
+    """Money leaving for an on-chain address. Held until it is confirmed paid (the
+    hold goes to the external world) or failed (the hold returns to the wallet): by the
+    payer on chain (marketplace/chain), or by staff where no chain is configured."""
 
     wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="withdrawals")
     asset = models.CharField(max_length=16)
     amount = AmountField()
     destination = models.CharField(max_length=64)
     status = models.CharField(
-        max_length=8, choices=WithdrawalStatus.choices, default=WithdrawalStatus.PENDING
+        max_length=10, choices=WithdrawalStatus.choices, default=WithdrawalStatus.PENDING
     )
     hold_id = models.BigIntegerField(unique=True)
+    tx_hash = models.CharField(max_length=66, blank=True)
+    block_hash = models.CharField(max_length=66, blank=True)
+    failure_reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     note = models.CharField(max_length=200, blank=True)

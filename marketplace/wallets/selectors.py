@@ -3,7 +3,7 @@ from django.db.models import QuerySet
 
 from ledger import selectors as ledger_selectors
 
-from .models import ApiToken, Wallet, Withdrawal
+from .models import ApiToken, Wallet, Withdrawal, WithdrawalStatus
 
 
 def wallet_for_token(raw: str) -> Wallet | None:
@@ -25,6 +25,12 @@ def wallet_for_key(public_key: str | None) -> Wallet | None:
 
 def withdrawals_of(wallet: Wallet) -> QuerySet[Withdrawal]:
     return Withdrawal.objects.filter(wallet=wallet).order_by("-id")
+
+
+def withdrawals_ready_to_pay() -> QuerySet[Withdrawal]:
+    """Requested withdrawals that may be paid out now, oldest first. The one place that
+    says which: a review step (four eyes) narrows it here."""
+    return Withdrawal.objects.filter(status=WithdrawalStatus.PENDING).order_by("id")
 
 
 STATEMENT_PAGE_SIZE = 20

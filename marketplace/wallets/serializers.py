@@ -17,6 +17,9 @@ class WithdrawalSerializer(serializers.Serializer):
     amount = AmountField()
     destination = serializers.SerializerMethodField()
     status = serializers.CharField()
+    tx_hash = serializers.CharField()
+    block_hash = serializers.CharField()
+    failure_reason = serializers.CharField()
     created_at = serializers.DateTimeField()
 
     def get_destination(self, obj) -> str:

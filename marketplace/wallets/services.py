@@ -16,6 +16,7 @@ from marketplace.core.actions import REGISTRY, ActionContext, Reply
 from marketplace.core.events import publish, user_group
 
 from .models import ApiToken, SignedAction, Wallet, Withdrawal, WithdrawalStatus
+from .serializers import WithdrawalSerializer
 from .signing import Envelope, parse_envelope, verify
 
 SESSION_KEY = "pm_wallet"
@@ -182,13 +183,32 @@ def withdraw(
         wallet=wallet, asset=asset, amount=amount, destination=destination, hold_id=hold.pk
     )
     notify_balance(wallet.public_key)
+    _notify_status(withdrawal)
     return withdrawal
 
 
-def mark_withdrawal_paid(withdrawal_id: int, note: str = "") -> Withdrawal:
-    """Staff: the transfer went out on chain; the held money leaves the ledger."""
+def ensure_wallet(public_key: str) -> Wallet:
+    """The wallet of a public key, created on first sight (a chain deposit's sender)."""
+    wallet, _ = Wallet.objects.get_or_create(public_key=public_key)
+    return wallet
+
+
+def mark_withdrawal_submitted(withdrawal_id: int, tx_hash: str) -> Withdrawal:
+    """The payer signed the payout: its hash is recorded before it is sent. Runs in the
+    payer's transaction."""
+    withdrawal = _lock_withdrawal(withdrawal_id, WithdrawalStatus.PENDING)
+    withdrawal.status = WithdrawalStatus.SUBMITTED
+    withdrawal.tx_hash = tx_hash
+    withdrawal.save(update_fields=["status", "tx_hash"])
+    _notify_status(withdrawal)
+    return withdrawal
+
+
+def mark_withdrawal_paid(withdrawal_id: int, note: str = "", block_hash: str = "") -> Withdrawal:
+    """The transfer went out on chain (included with success, or staff say so where no
+    chain is configured): the held money leaves the ledger."""
     with transaction.atomic():
-        withdrawal = _lock_pending_withdrawal(withdrawal_id)
+        withdrawal = _lock_withdrawal(withdrawal_id, *OPEN)
         hold = ledger.get_hold(withdrawal.hold_id)
         ledger.post_hold(
             hold,
@@ -196,26 +216,34 @@ def mark_withdrawal_paid(withdrawal_id: int, note: str = "") -> Withdrawal:
             reference=f"withdrawal:{withdrawal.pk}",
             return_kind="withdrawal_return",
         )
-        return _decide(withdrawal, WithdrawalStatus.PAID, note)
+        withdrawal.block_hash = block_hash
+        return _decide(withdrawal, WithdrawalStatus.CONFIRMED, note)
 
 
-def mark_withdrawal_failed(withdrawal_id: int, note: str = "") -> Withdrawal:
-    """Staff: the payout failed; the held money returns to the wallet."""
+def mark_withdrawal_failed(
+    withdrawal_id: int, note: str = "", failure_reason: str = "", block_hash: str = ""
+) -> Withdrawal:
+    """The payout failed (or staff refuse it): the held money returns to the wallet."""
     with transaction.atomic():
-        withdrawal = _lock_pending_withdrawal(withdrawal_id)
+        withdrawal = _lock_withdrawal(withdrawal_id, *OPEN)
         ledger.void_hold(
             ledger.get_hold(withdrawal.hold_id),
             kind="withdrawal_refund",
             reference=f"withdrawal:{withdrawal.pk}",
         )
+        withdrawal.failure_reason = failure_reason[:200]
+        withdrawal.block_hash = block_hash
         return _decide(withdrawal, WithdrawalStatus.FAILED, note)
 
 
-def _lock_pending_withdrawal(withdrawal_id: int) -> Withdrawal:
+OPEN = (WithdrawalStatus.PENDING, WithdrawalStatus.SUBMITTED)
+
+
+def _lock_withdrawal(withdrawal_id: int, *statuses: str) -> Withdrawal:
     withdrawal = (
         Withdrawal.objects.select_for_update().select_related("wallet").get(pk=withdrawal_id)
     )
-    if withdrawal.status != WithdrawalStatus.PENDING:
+    if withdrawal.status not in statuses:
         raise errors.InvalidState(f"Withdrawal {withdrawal_id} is already {withdrawal.status}.")
     return withdrawal
 
@@ -224,9 +252,18 @@ def _decide(withdrawal: Withdrawal, status: str, note: str) -> Withdrawal:
     withdrawal.status = status
     withdrawal.decided_at = timezone.now()
     withdrawal.note = note
-    withdrawal.save(update_fields=["status", "decided_at", "note"])
+    withdrawal.save(update_fields=["status", "decided_at", "note", "block_hash", "failure_reason"])
     notify_balance(withdrawal.wallet.public_key)
+    _notify_status(withdrawal)
     return withdrawal
+
+
+def _notify_status(withdrawal: Withdrawal) -> None:
+    publish(
+        [user_group(withdrawal.wallet.public_key)],
+        "withdrawal.status",
+        WithdrawalSerializer(withdrawal).data,
+    )
 
 
 def _decimals(asset: str) -> int:

@@ -8,5 +8,5 @@ urlpatterns = [
     path("me", api.MeView.as_view(), name="me"),
     path("faucet", api.signed_action_view("faucet"), name="faucet"),
     path("ledger/entries", api.LedgerEntriesView.as_view(), name="ledger-entries"),
-    path("withdrawals", api.signed_action_view("withdraw"), name="withdrawals"),
+    path("withdrawals", api.WithdrawalCollectionView.as_view(), name="withdrawals"),
 ]

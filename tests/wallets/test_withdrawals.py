@@ -43,7 +43,7 @@ def _me(api, signer):
 def test_staff_marking_it_paid_sends_the_money_out_of_the_ledger(withdrawal, alice):
     external_before = account_balance("DOT", "external")
     services.mark_withdrawal_paid(withdrawal["id"])
-    assert Withdrawal.objects.get().status == "paid"
+    assert Withdrawal.objects.get().status == "confirmed"
     assert balance(alice) == 6 * DOT
     assert account_balance("DOT", "external") == external_before + 4 * DOT
 
@@ -90,4 +90,4 @@ def test_the_admin_action_marks_paid(withdrawal, admin_client):
         follow=True,
     )
     assert response.status_code == 200
-    assert Withdrawal.objects.get().status == "paid"
+    assert Withdrawal.objects.get().status == "confirmed"

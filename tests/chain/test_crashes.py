@@ -1,0 +1,73 @@
+"""The chain worker killed at its worst moments (a real process, `os._exit` at the named
+point as a SIGKILL would), then restarted: nothing is credited or paid twice."""
+
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from substrateinterface import Keypair
+
+from ledger.selectors import available_balance
+from marketplace.chain.models import Deposit, Payout
+from marketplace.wallets.models import Withdrawal
+from tests.chain.conftest import HOT_URI
+from tests.conftest import DOT
+from tests.stack import ROOT, stack_env
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+HOT = Keypair.create_from_uri(HOT_URI).public_key.hex()
+KILLED = 137
+
+
+def worker_once(crash_at: str = "") -> int:
+    env = stack_env(
+        PM_CHAIN_URL=settings.PM_CHAIN_URL,
+        PM_CHAIN_HOT_WALLET_URI=settings.PM_CHAIN_HOT_WALLET_URI,
+        PM_CHAIN_CONFIRMATIONS=str(settings.PM_CHAIN_CONFIRMATIONS),
+        PM_CHAIN_START_BLOCK=str(settings.PM_CHAIN_START_BLOCK),
+        PM_CHAIN_CRASH_AT=crash_at,
+    )
+    command = [sys.executable, "manage.py", "chain_worker", "--once"]
+    return subprocess.run(command, cwd=ROOT, env=env, timeout=120).returncode
+
+
+def test_a_watcher_killed_before_its_credit_commits_credits_once_after_restart(chain):
+    user = Keypair.create_from_mnemonic(Keypair.generate_mnemonic())
+    chain.set_balance(user.public_key.hex(), 100 * DOT)
+    chain.transfer(user, HOT, 3 * DOT)
+    chain.new_blocks(2)
+
+    assert worker_once(crash_at="watcher.before_credit") == KILLED
+    assert available_balance(user.public_key.hex(), "DOT") == 0
+
+    assert worker_once() == 0
+    assert worker_once() == 0
+    assert available_balance(user.public_key.hex(), "DOT") == 3 * DOT
+    assert Deposit.objects.get().status == "credited"
+
+
+def test_a_payer_killed_right_after_submitting_pays_once(chain, actions, alice, fund):
+    fund(alice, 10 * DOT)
+    destination = Keypair.create_from_mnemonic(Keypair.generate_mnemonic())
+    response = actions.post(
+        "/api/withdrawals",
+        alice,
+        "withdraw",
+        {"asset": "DOT", "amount": str(3 * DOT), "destination": destination.ss58_address},
+    )
+    assert response.status_code == 201
+
+    assert worker_once(crash_at="payer.after_submit") == KILLED
+    withdrawal = Withdrawal.objects.get()
+    assert withdrawal.status == "submitted"
+    assert withdrawal.tx_hash == Payout.objects.get().tx_hash
+
+    assert worker_once() == 0  # the reconciler finds it on chain
+    assert worker_once() == 0
+    withdrawal.refresh_from_db()
+    assert withdrawal.status == "confirmed"
+    assert chain.balance(destination.public_key.hex()) == 3 * DOT
+    assert Payout.objects.count() == 1
+    assert available_balance(alice.public_key, "DOT") == 7 * DOT
