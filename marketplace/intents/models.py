@@ -119,6 +119,9 @@ class Intent(models.Model):
     legs = models.JSONField(
         null=True, blank=True, help_text="executed swaps, one per pool: amounts as strings"
     )
+    mev_saved = AmountField(
+        null=True, blank=True, help_text="amount_out less the same swap sandwiched on the pool"
+    )
     expires_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)

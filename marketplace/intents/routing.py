@@ -18,7 +18,7 @@ from math import prod
 
 from .clearing import BPS, Pool, amm_out
 
-__all__ = ["Quote", "best_route", "quote", "suggested_min_output"]
+__all__ = ["Quote", "best_route", "quote", "sandwiched_output", "suggested_min_output"]
 
 
 def _pools_by_pair(pools: Iterable[Pool]) -> dict[frozenset[str], Pool]:
@@ -105,3 +105,15 @@ def suggested_min_output(amount_out: int, slippage_bps: int) -> int:
     if not 0 <= slippage_bps <= BPS:
         raise ValueError("slippage_bps must be in 0..10000")
     return amount_out * (BPS - slippage_bps) // BPS
+
+
+def sandwiched_output(
+    route: tuple[str, ...], pools: Iterable[Pool], amount_in: int, min_output: int
+) -> int:
+    """What the same swap would receive on the pools alone (reserves before the batch)
+    if an optimal front-runner sandwiched it: the attacker buys ahead until the victim
+    gets exactly its `min_output` — more would make the swap fail, less leaves profit
+    unused — so the victim receives `min_output`; if even the unsandwiched swap pays
+    less than that, it could not be sandwiched and receives the unsandwiched amount
+    (docs/CLEARING.md "MEV saved")."""
+    return min(min_output, _walk(route, _pools_by_pair(pools), amount_in))

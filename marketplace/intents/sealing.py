@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from nacl.exceptions import CryptoError
 from nacl.public import PrivateKey, SealedBox
 
-from .clearing import INVALID, BatchResult, Intent, Pool, clear
+from .clearing import EXECUTED, INVALID, BatchResult, Intent, Pool, clear
+from .routing import sandwiched_output
 
 # A sealed box is the sender's ephemeral X25519 key (32) + the Poly1305 tag (16) +
 # the plaintext; real intents are ~60 bytes of JSON.
@@ -129,6 +130,7 @@ class Outcome:
     min_output: int | None
     amount_out: int
     legs: list[dict] | None = None
+    mev_saved: int | None = None
 
     @staticmethod
     def legs_of(result) -> list[dict] | None:
@@ -151,7 +153,7 @@ def derive(
 ) -> tuple[dict[int, Outcome], BatchResult]:
     """Open every intent and clear the valid ones against `pools` (the reserves before
     the batch). Raises `ClearingInvariantError` like `clear()`."""
-    rows = list(rows)
+    rows, pools = list(rows), list(pools)
     revealed = {row.id: reveal(row.sealed, private_key, row.lock_amount) for row in rows}
     intents = [
         Intent(row.id, row.token_in, row.token_out, r.amount_in, r.min_output, row.via or None)
@@ -160,6 +162,7 @@ def derive(
     ]
     result = clear(intents, pools)
     cleared = {r.id: r for r in result.intents}
+    by_id = {x.id: x for x in intents}
     outcomes = {}
     for intent_id, opened in revealed.items():
         decided = cleared.get(intent_id)
@@ -170,5 +173,14 @@ def derive(
             min_output=opened.min_output,
             amount_out=decided.amount_out if decided else 0,
             legs=Outcome.legs_of(decided) if decided else None,
+            mev_saved=_mev_saved(by_id[intent_id], decided.amount_out, pools)
+            if decided and decided.status == EXECUTED
+            else None,
         )
     return outcomes, result
+
+
+def _mev_saved(intent: Intent, amount_out: int, pools: list[Pool]) -> int:
+    """What the batch paid above the same swap sandwiched on the pools alone (>= 0:
+    an executed intent receives at least its min_output)."""
+    return amount_out - sandwiched_output(intent.route, pools, intent.amount_in, intent.min_output)

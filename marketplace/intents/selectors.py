@@ -141,7 +141,19 @@ def batch_stats() -> dict:
         "intents_executed": counts["executed"],
         "intents_dropped": counts["dropped"],
         "volume": {row["token_in"]: str(int(row["total"])) for row in volume},
+        "mev_saved": mev_saved(Intent.objects.all()),
     }
+
+
+def mev_saved(intents: QuerySet[Intent]) -> dict[str, str]:
+    """MEV saved by these intents per asset received (docs/CLEARING.md "MEV saved")."""
+    rows = (
+        intents.filter(status=IntentStatus.EXECUTED, mev_saved__isnull=False)
+        .values("token_out")
+        .annotate(total=Sum("mev_saved"))
+        .order_by("token_out")
+    )
+    return {row["token_out"]: str(int(row["total"])) for row in rows}
 
 
 # --- Verification -----------------------------------------------------------------------
@@ -188,7 +200,8 @@ def verify_batch(batch_id: int) -> list[str]:
 
     for intent in intents:
         outcome = outcomes[intent.pk]
-        for name in ("status", "reason", "amount_in", "min_output", "amount_out", "legs"):
+        names = ("status", "reason", "amount_in", "min_output", "amount_out", "legs", "mev_saved")
+        for name in names:
             recorded, derived = getattr(intent, name), getattr(outcome, name)
             if recorded != derived:
                 problems.append(

@@ -28,6 +28,11 @@ class IntentSerializer(serializers.Serializer):
     amount_in = AmountField(allow_zero=True, allow_null=True)
     min_output = AmountField(allow_zero=True, allow_null=True)
     amount_out = AmountField(allow_zero=True, allow_null=True)
+    mev_saved = AmountField(
+        allow_zero=True,
+        allow_null=True,
+        help_text="executed: amount_out less the same swap sandwiched on the pool alone",
+    )
     legs = serializers.ListField(
         child=serializers.DictField(child=serializers.CharField()),
         allow_null=True,
@@ -131,6 +136,9 @@ class StatsSerializer(serializers.Serializer):
     intents_executed = serializers.IntegerField()
     intents_dropped = serializers.IntegerField()
     volume = serializers.DictField(child=serializers.CharField())
+    mev_saved = serializers.DictField(
+        child=serializers.CharField(), help_text="per asset received, smallest units"
+    )
 
 
 class QuoteQuery(serializers.Serializer):

@@ -297,6 +297,7 @@ def _settle(batch_id: int) -> bool:
             intent.status, intent.reason = outcome.status, outcome.reason
             intent.amount_in, intent.min_output = outcome.amount_in, outcome.min_output
             intent.amount_out, intent.legs = outcome.amount_out, outcome.legs
+            intent.mev_saved = outcome.mev_saved
             intent.decided_at = now
         for intent in expired:
             intent.status, intent.decided_at = IntentStatus.EXPIRED, now
@@ -310,7 +311,10 @@ def _settle(batch_id: int) -> bool:
                 raise ClearingInvariantError(f"{pool}: pool balances differ from the clearing")
         Intent.objects.bulk_update(
             sealed,
-            ["status", "reason", "amount_in", "min_output", "amount_out", "legs", "decided_at"],
+            [
+                *("status", "reason", "amount_in", "min_output", "amount_out"),
+                *("legs", "mev_saved", "decided_at"),
+            ],
         )
         pairs = BatchPair.objects.bulk_create(
             BatchPair(batch=batch, price_display=_price(pair), **BatchPair.result_fields(pair))

@@ -91,6 +91,7 @@ def batch_detail(request, batch_id: int):
     context = {
         "batch": batch,
         "counts": counts,
+        "mev_saved": selectors.mev_saved(batch.intents.all()),
         "problems": selectors.verify_batch(batch.pk) if verifiable else None,
     }
     return render(request, "intents/batch.html", context)

@@ -75,6 +75,8 @@ def test_batches_are_listed_newest_first_with_stats(api, trader, fund, alice):
         "intents_executed": 1,
         "intents_dropped": 1,
         "volume": {"DOT": str(10 * DOT)},
+        # Received 49.800349 USDT where a sandwich would have left its minimum, 45.
+        "mev_saved": {"USDT": str(49_800_349 - 45 * USDT)},
     }
 
 

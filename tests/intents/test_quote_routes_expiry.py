@@ -158,3 +158,28 @@ def test_an_expiry_in_the_past_is_refused(trader, fund, alice):
     assert response.status_code == 400
     assert response.json()["error"]["fields"] == {"expires_at": "already past"}
     assert balance(alice, "DOT") == 100 * DOT
+
+
+def test_mev_saved_is_recorded_shown_and_verified(client, api, trader, fund, alice, bob):
+    fund(alice, 100 * DOT, "DOT")
+    fund(bob, 1_000 * USDT, "USDT")
+    sell = trader.intent(alice, "DOT", "USDT", 10 * DOT, 10 * DOT, 45 * USDT)
+    buy = trader.intent(bob, "USDT", "DOT", 60 * USDT, 50 * USDT, 9 * DOT)
+    trader.settle()
+
+    sold = api.get(f"/api/intents/{sell}").json()
+    # min 45 USDT: a sandwich would have left Alice exactly 45 USDT.
+    assert int(sold["mev_saved"]) == int(sold["amount_out"]) - 45 * USDT > 0
+    bought = api.get(f"/api/intents/{buy}").json()
+    assert int(bought["mev_saved"]) == int(bought["amount_out"]) - 9 * DOT
+    stats = api.get("/api/batches/stats").json()["mev_saved"]
+    assert stats == {"USDT": sold["mev_saved"], "DOT": bought["mev_saved"]} or stats == {
+        "DOT": bought["mev_saved"],
+        "USDT": sold["mev_saved"],
+    }
+    page = client.get(f"/trade/batches/{trader.epoch['batch_id']}/").content.decode()
+    assert 'data-pm-stat="mev-saved"' in page and "5 USDT" in page
+    assert 'data-pm-stat="mev-saved"' in client.get("/").content.decode()
+
+    Intent.objects.filter(pk=sell).update(mev_saved=1)
+    assert any("mev_saved" in p for p in verify_batch(trader.epoch["batch_id"]))

@@ -21,7 +21,12 @@ from marketplace.intents.clearing import (
     clear,
     settlement_moves,
 )
-from marketplace.intents.routing import best_route, quote, suggested_min_output
+from marketplace.intents.routing import (
+    best_route,
+    quote,
+    sandwiched_output,
+    suggested_min_output,
+)
 
 DOT, USDT, KSM, ASTR = "DOT", "USDT", "KSM", "ASTR"
 PAIRS = [(DOT, USDT), (KSM, USDT), (ASTR, USDT), (DOT, KSM)]
@@ -250,3 +255,31 @@ def test_a_short_route_is_dropped_but_its_pools_keep_one_price_for_the_rest():
     assert sum(r.status == EXECUTED for r in result.intents) == 39
     _check_uniform(result, ps)
     assert result.pair(ASTR, USDT).executed == tuple(range(1, 40))
+
+
+# ---------------------------------------------------------------------- MEV saved
+
+
+def test_mev_saved_in_the_worked_example_of_the_docs():
+    pool = [Pool(DOT, USDT, 10_000, 50_000, 30)]
+    # Intent #1 of docs/CLEARING.md: 100 DOT, min 480 USDT, received 488 in the batch.
+    assert amm_out(100, 10_000, 50_000, 30) == 493  # the pool alone, unsandwiched
+    assert sandwiched_output((DOT, USDT), pool, 100, 480) == 480
+    assert 488 - sandwiched_output((DOT, USDT), pool, 100, 480) == 8
+    # Intent #3: 1,000 USDT, min 190 DOT, received 204: 14 DOT saved.
+    assert 204 - sandwiched_output((USDT, DOT), pool, 1_000, 190) == 14
+    # A minimum the pool alone could not pay: nothing to sandwich, compare with alone.
+    assert sandwiched_output((DOT, USDT), pool, 100, 600) == 493
+
+
+@PROPERTY
+@given(routed_batches())
+def test_mev_saved_is_never_negative_and_a_sandwich_never_pays_above_the_pool_alone(batch):
+    intents, ps = batch
+    result = clear(intents, ps)
+    for x in intents:
+        r = result.intent(x.id)
+        if r.status == EXECUTED:
+            sandwiched = sandwiched_output(x.route, ps, x.amount_in, x.min_output)
+            assert sandwiched <= quote(x.route, ps, x.amount_in).amount_out
+            assert r.amount_out - sandwiched >= 0
