@@ -1,5 +1,6 @@
-"""Shared API plumbing: the one exception handler, pagination, and the fields every
-app uses for amounts and addresses."""
+"""Shared API plumbing: the one exception handler, pagination, the fields every app
+uses for amounts and addresses, and the mixin of a path that both reads and takes a
+signed action."""
 
 import logging
 import re
@@ -106,6 +107,23 @@ class Pagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+class SignedPostMixin:
+    """For a path whose GET is a read and whose POST is a signed action (GET /api/jobs
+    lists, POST /api/jobs is `submit_job`): the POST is handed to the signed action's own
+    view, which authenticates it by its signature alone (no session, hence no CSRF check)
+    and applies the rate limits once."""
+
+    def _posting(self) -> bool:
+        request = getattr(self, "request", None)  # None while the schema is generated
+        return request is not None and request.method == "POST"
+
+    def get_authenticators(self):
+        return [] if self._posting() else super().get_authenticators()
+
+    def get_throttles(self):
+        return [] if self._posting() else super().get_throttles()
 
 
 _INTEGER = re.compile(r"[0-9]{1,39}")

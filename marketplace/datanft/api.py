@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from marketplace.core import errors
-from marketplace.core.rest import ERROR_RESPONSES, Pagination
+from marketplace.core.rest import ERROR_RESPONSES, Pagination, SignedPostMixin
 from marketplace.wallets.api import EnvelopeSerializer, signed_action_view
 
 from . import selectors, services
@@ -25,17 +25,6 @@ from .serializers import (
 
 mint_data_nft = signed_action_view("mint_data_nft")
 publish_readings = signed_action_view("publish_readings")
-
-
-class SignedPostMixin:
-    """A path whose GET is a read and whose POST is a signed action: the POST is
-    authenticated by its signature alone (no session, hence no CSRF check)."""
-
-    def get_authenticators(self):
-        request = getattr(self, "request", None)  # None while the schema is generated
-        if request is not None and request.method == "POST":
-            return []
-        return super().get_authenticators()
 
 
 def _found(nft_id: int):

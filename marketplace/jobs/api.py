@@ -7,8 +7,7 @@ from rest_framework.views import APIView
 
 from marketplace.core import errors
 from marketplace.core.identity import InvalidAddress, public_key_from_address
-from marketplace.core.rest import ERROR_RESPONSES
-from marketplace.providers.api import SignedPostMixin
+from marketplace.core.rest import ERROR_RESPONSES, SignedPostMixin
 from marketplace.wallets.api import EnvelopeSerializer, signed_action_view
 
 from . import selectors

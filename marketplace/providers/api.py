@@ -4,7 +4,7 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework.generics import ListAPIView, RetrieveAPIView
 
-from marketplace.core.rest import ERROR_RESPONSES
+from marketplace.core.rest import ERROR_RESPONSES, SignedPostMixin
 from marketplace.wallets.api import EnvelopeSerializer, signed_action_view
 
 from . import selectors
@@ -12,22 +12,6 @@ from .actions import ProviderResult
 from .serializers import ProviderSerializer
 
 register_provider = signed_action_view("register_provider")
-
-
-class SignedPostMixin:
-    """For a path whose GET is a read and whose POST is a signed action: the POST is
-    handed to the signed action's own view, which authenticates it by its signature
-    alone (no session, hence no CSRF check) and applies the rate limits once."""
-
-    def _posting(self) -> bool:
-        request = getattr(self, "request", None)  # None while the schema is generated
-        return request is not None and request.method == "POST"
-
-    def get_authenticators(self):
-        return [] if self._posting() else super().get_authenticators()
-
-    def get_throttles(self):
-        return [] if self._posting() else super().get_throttles()
 
 
 class ProviderCollectionView(SignedPostMixin, ListAPIView):

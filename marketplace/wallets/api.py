@@ -51,23 +51,6 @@ class SignedActionView(APIView):
         return run_signed_action(self.action_name, request, url_kwargs)
 
 
-class SignedPostMixin:
-    """For a path whose GET is a read and whose POST is the signed action
-    `signed_action` (e.g. GET /api/jobs lists, POST /api/jobs is `submit_job`): the
-    POST is authenticated by its signature alone, the GET as usual."""
-
-    signed_action = ""
-
-    def get_authenticators(self):
-        request = getattr(self, "request", None)  # None while the schema is generated
-        if request is not None and request.method == "POST":
-            return []
-        return super().get_authenticators()
-
-    def post(self, request, **url_kwargs):
-        return run_signed_action(self.signed_action, request, url_kwargs)
-
-
 def _describe(params: type[serializers.Serializer]) -> str:
     fields = params().fields
     if not fields:

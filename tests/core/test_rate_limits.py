@@ -74,3 +74,13 @@ def test_a_forged_forwarded_for_header_does_not_dodge_the_per_ip_limit(api):
     api.get("/api/config", REMOTE_ADDR="198.51.100.9", HTTP_X_FORWARDED_FOR="10.0.0.1")
     response = api.get("/api/config", REMOTE_ADDR="198.51.100.9", HTTP_X_FORWARDED_FOR="10.0.0.2")
     assert (response.status_code, code(response)) == (429, "rate_limited")
+
+
+@override_settings(PM_RATE_IP="2/minute")
+@pytest.mark.parametrize("path", ["/api/data-nfts", "/api/providers", "/api/jobs"])
+def test_a_signed_post_to_a_path_that_also_reads_counts_once_against_the_ip(api, path):
+    headers = {"REMOTE_ADDR": "198.51.100.10"}
+    for _ in range(2):  # unsigned: rejected by the action, but counted (once) all the same
+        assert api.post(path, {}, format="json", **headers).status_code == 400
+    response = api.post(path, {}, format="json", **headers)
+    assert (response.status_code, code(response)) == (429, "rate_limited")
