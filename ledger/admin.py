@@ -4,9 +4,21 @@ admins)."""
 
 from django.contrib import admin
 
-from polkamesh_web.admin import ReadOnlyAdmin
-
 from .models import Account, Asset, Hold, Transfer
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """The ledger stands alone (it imports nothing of the platform): its own read-only
+    base rather than the marketplace's."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Asset)

@@ -1,9 +1,7 @@
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 
-from marketplace.core.errors import ApiError
-from marketplace.providers.admin import form_action
-from polkamesh_web.admin import NoAddDeleteAdmin
+from marketplace.core.admin_base import NoAddDeleteAdmin, form_action, row_action
 
 from . import services
 from .models import ConfidentialJob, TeeWorker
@@ -24,13 +22,7 @@ class TeeWorkerAdmin(NoAddDeleteAdmin):
 
     @admin.action(description="Approve (buyers may seal jobs to it)")
     def approve(self, request, queryset):
-        for worker in queryset:
-            try:
-                services.approve_tee_worker(worker.pk)
-            except ApiError as exc:
-                self.message_user(request, f"{worker}: {exc.message}", messages.ERROR)
-            else:
-                self.message_user(request, f"{worker}: approved.", messages.SUCCESS)
+        row_action(self, request, queryset, lambda worker: services.approve_tee_worker(worker.pk))
 
     @admin.action(description="Revoke (asks a reason; its attestations stop counting)")
     def revoke(self, request, queryset):

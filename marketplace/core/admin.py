@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from polkamesh_web.admin import ReadOnlyAdmin
+from marketplace.core.admin_base import ReadOnlyAdmin
 
 from .models import Heartbeat, OutboxEvent
 

@@ -3,7 +3,7 @@ signed transfer, money by purchases, readings by the owner's signed publish."""
 
 from django.contrib import admin
 
-from polkamesh_web.admin import ReadOnlyAdmin
+from marketplace.core.admin_base import ReadOnlyAdmin
 
 from .models import DataAccess, DataNFT, Purchase, Reading, Subscription
 

@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 
-from polkamesh_web.admin import ReadOnlyAdmin
+from marketplace.core.admin_base import ReadOnlyAdmin
 
 from . import selectors, services
 from .clearing import ClearingInvariantError

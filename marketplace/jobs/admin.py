@@ -1,8 +1,7 @@
 from django import forms
 from django.contrib import admin
 
-from marketplace.providers.admin import form_action
-from polkamesh_web.admin import NoAddDeleteAdmin
+from marketplace.core.admin_base import NoAddDeleteAdmin, form_action
 
 from . import services
 from .models import Bid, Job, JobEvent, JobStatus, Resolution

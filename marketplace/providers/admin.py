@@ -1,39 +1,10 @@
 from django import forms
-from django.contrib import admin, messages
-from django.contrib.admin import helpers
-from django.template.response import TemplateResponse
+from django.contrib import admin
 
-from ledger.errors import LedgerError
-from marketplace.core.errors import ApiError
-from polkamesh_web.admin import NoAddDeleteAdmin
+from marketplace.core.admin_base import NoAddDeleteAdmin, form_action
 
 from . import selectors, services
 from .models import Provider, Slash, Unbonding
-
-
-def form_action(modeladmin, request, queryset, *, form_class, action: str, title: str, apply):
-    """An admin action that first asks for its inputs: shows `form_class` for the selected
-    rows, then calls `apply(obj, **cleaned_data)` (a service) for each of them."""
-    form = form_class(request.POST if "apply" in request.POST else None)
-    if not form.is_valid():
-        context = {
-            **modeladmin.admin_site.each_context(request),
-            "title": title,
-            "form": form,
-            "queryset": queryset,
-            "action": action,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "opts": modeladmin.model._meta,
-        }
-        return TemplateResponse(request, "providers/admin_action_form.html", context)
-    for obj in queryset:
-        try:
-            apply(obj, **form.cleaned_data)
-        except (ApiError, LedgerError) as exc:
-            modeladmin.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
-        else:
-            modeladmin.message_user(request, f"{obj}: done.", messages.SUCCESS)
-    return None
 
 
 class SlashForm(forms.Form):
