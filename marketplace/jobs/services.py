@@ -17,11 +17,11 @@ from django.utils import timezone
 from ledger import services as ledger
 from marketplace.core import errors, hooks
 from marketplace.core.events import capability_group, publish, user_group
+from marketplace.core.sweeps import Notify, sweep
 from marketplace.providers import selectors as provider_selectors
 from marketplace.providers import services as provider_services
 from marketplace.providers.models import Provider
 from marketplace.providers.services import Outcome
-from marketplace.providers.sweeps import Notify, sweep
 from marketplace.wallets.models import Wallet
 from marketplace.wallets.services import notify_balance
 
@@ -382,17 +382,17 @@ def resolve_dispute(
 
 def close_bid_windows() -> int:
     """Auto-assign every auto_assign job whose bid window closed with open bids."""
-    return sweep(selectors.closed_bid_windows(), auto_assign)
+    return sweep(selectors.closed_bid_windows(), auto_assign, announce=notify_balance)
 
 
 def release_ended_reviews() -> int:
     """Release every completed job whose review window ended unanswered."""
-    return sweep(selectors.ended_reviews(), auto_release)
+    return sweep(selectors.ended_reviews(), auto_release, announce=notify_balance)
 
 
 def expire_overdue() -> int:
     """Expire every job that reached its deadline undelivered: refund and slash."""
-    return sweep(selectors.overdue(), expire_job)
+    return sweep(selectors.overdue(), expire_job, announce=notify_balance)
 
 
 def auto_assign(job_id: int, notify: Notify = notify_balance) -> bool:

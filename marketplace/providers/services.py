@@ -14,12 +14,12 @@ from django.utils import timezone
 
 from ledger import services as ledger
 from marketplace.core import errors
+from marketplace.core.sweeps import Notify, sweep
 from marketplace.wallets.models import Wallet
 from marketplace.wallets.services import notify_balance
 
 from . import selectors
 from .models import REPUTATION_MAX, Provider, Slash, Unbonding
-from .sweeps import Notify, sweep
 
 
 class Outcome(Enum):
@@ -160,7 +160,7 @@ def release_unbonding(unbonding_id: int, notify: Notify = notify_balance) -> boo
 
 def release_matured_unbondings() -> int:
     """The unbonding sweep: release every matured unbonding; returns how many."""
-    return sweep(selectors.matured_unbondings(), release_unbonding)
+    return sweep(selectors.matured_unbondings(), release_unbonding, announce=notify_balance)
 
 
 # --- Called by the jobs app inside its transactions ------------------------------------

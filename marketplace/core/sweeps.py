@@ -8,16 +8,15 @@ of waiting on (or repeating) each other's work, and one failing row neither roll
 the others nor stops the sweep.
 
 Balance events are coalesced: the handler reports the wallets whose balances it changed
-through `notify`, and each of them hears one `balance` event after its batch (with its
-balances as of then) instead of one per row: an owner with thousands of overdue jobs
-would otherwise get thousands of events, each computing all its balances."""
+through `notify`, and each of them is announced once after its batch (`announce`, the
+wallets' `notify_balance`: a `balance` event with its balances as of then) instead of
+once per row: an owner with thousands of overdue jobs would otherwise get thousands of
+events, each computing all its balances."""
 
 import logging
 from collections.abc import Callable
 
 from django.db.models import QuerySet
-
-from marketplace.wallets.services import notify_balance
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +27,14 @@ Notify = Callable[[str], None]
 
 
 def sweep(
-    due: QuerySet, handle: Callable[[int, Notify], bool], *, batch_size: int = BATCH_SIZE
+    due: QuerySet,
+    handle: Callable[[int, Notify], bool],
+    *,
+    announce: Notify,
+    batch_size: int = BATCH_SIZE,
 ) -> int:
-    """Run `handle(id, notify)` for every row of `due`; return how many it acted on."""
+    """Run `handle(id, notify)` for every row of `due`; return how many it acted on.
+    After each batch, `announce(public_key)` once for each wallet `handle` notified."""
     done = 0
     last_id = 0
     while True:
@@ -46,5 +50,5 @@ def sweep(
             except Exception:  # one bad row must not stop the money of all the others
                 log.exception("sweep of %s #%s failed; it stays due", due.model.__name__, pk)
         for public_key in sorted(touched):
-            notify_balance(public_key)
+            announce(public_key)
         last_id = ids[-1]
