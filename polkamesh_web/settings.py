@@ -129,6 +129,7 @@ INSTALLED_APPS = [
     "marketplace.intents",
     "marketplace.chain",
     "marketplace.agents",
+    "marketplace.overview",
 ]
 
 MIDDLEWARE = [

@@ -8,11 +8,12 @@ from marketplace.core.admin_login import admin_login
 from marketplace.datanft import views as data_views
 from marketplace.intents import views as trade_views
 from marketplace.jobs import views as job_views
+from marketplace.overview import views as overview_views
 from marketplace.providers import views as provider_views
 from marketplace.wallets import views as wallet_views
 
 urlpatterns = [
-    path("", core_views.overview, name="overview"),
+    path("", overview_views.overview, name="overview"),
     path("wallet/", wallet_views.wallet_page, name="wallet"),
     path("wallet/statement", wallet_views.statement_fragment, name="wallet-statement"),
     path("data/", data_views.catalogue, name="data"),

@@ -5,10 +5,6 @@ from django.utils import timezone
 
 from ledger import selectors as ledger_selectors
 from marketplace.chain import selectors as chain_selectors
-from marketplace.datanft import selectors as datanft_selectors
-from marketplace.intents import selectors as intents_selectors
-from marketplace.jobs import selectors as jobs_selectors
-from marketplace.providers import selectors as providers_selectors
 
 from .models import Heartbeat, OutboxEvent
 from .services import WORKER
@@ -47,22 +43,3 @@ def events_since(since: int, groups: list[str]) -> list[OutboxEvent]:
     wanted = set(groups)
     events = OutboxEvent.objects.filter(id__gt=since).order_by("id").iterator(chunk_size=500)
     return [event for event in events if wanted.intersection(event.groups)]
-
-
-FEED_JOBS = 8
-FEED_BATCHES = 5
-
-
-def market_context() -> dict:
-    """The overview's market section: public stats, the newest jobs, the latest traded
-    batches (also pushed live when a batch settles: marketplace/intents/fragments.py)."""
-    return {
-        "stats": {
-            "open_jobs": jobs_selectors.open_jobs().count(),
-            "providers": providers_selectors.active_providers_count(),
-            "data_nfts": datanft_selectors.nfts_count(),
-            **intents_selectors.batch_stats(),
-        },
-        "jobs": jobs_selectors.jobs()[:FEED_JOBS],
-        "batches": intents_selectors.traded_batches()[:FEED_BATCHES],
-    }

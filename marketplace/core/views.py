@@ -5,15 +5,8 @@ from django.http import JsonResponse
 from django.shortcuts import render
 
 from . import health, rest
-from .selectors import market_context
 
 log = logging.getLogger(__name__)
-
-
-def overview(request):
-    """The landing page; an htmx request (a socket reconnect) gets the market section."""
-    template = "core/overview.html#market" if request.htmx else "core/overview.html"
-    return render(request, template, market_context())
 
 
 def healthz(request):

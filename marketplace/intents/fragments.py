@@ -1,10 +1,9 @@
 """Live fragments pushed to /ws/live/: a trader's intents when one changes status, and
-the trade page and the overview when a batch settles (public)."""
+the trade page when a batch settles (public; the overview adds its own section)."""
 
 from django.template.loader import render_to_string
 
 from marketplace.core import live
-from marketplace.core.selectors import market_context
 
 from . import selectors, views
 
@@ -21,8 +20,7 @@ def my_intents(wallet, data) -> str:
 @live.fragment("batch.settled")
 def batch_settled(wallet, data) -> str:
     """On the trade page: the next epoch's countdown, the pools' new reserves and the
-    batch history (first page, chart included); on the overview: the market stats and
-    feeds. htmx ignores whichever the open page does not have."""
+    batch history (first page, chart included). htmx ignores them on other pages."""
     trade = {
         "wallet": wallet,
         "pools": selectors.pools_with_spot_price(),
@@ -30,13 +28,7 @@ def batch_settled(wallet, data) -> str:
         **views.history_context(1),
         "oob": True,
     }
-    overview = {"wallet": wallet, **market_context(), "oob": True}
     return "".join(
-        [
-            *(
-                render_to_string(f"intents/trade.html#{name}", trade)
-                for name in ("epoch", "pools", "history")
-            ),
-            render_to_string("core/overview.html#market", overview),
-        ]
+        render_to_string(f"intents/trade.html#{name}", trade)
+        for name in ("epoch", "pools", "history")
     )
