@@ -1,0 +1,88 @@
+"""Direct orders: a job placed with one provider, settled by a verified proof (the
+confidential market's TEE attestations) instead of the owner's review."""
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from marketplace.core import errors
+from marketplace.providers import selectors as provider_selectors
+from marketplace.providers import services as provider_services
+from marketplace.wallets.models import Wallet
+from marketplace.wallets.services import notify_balance
+
+from ..models import Job, JobStatus, Resolution
+from .steps import (
+    _lock,
+    _open_job,
+    _record,
+    _require_assigned,
+    _require_before_deadline,
+    _require_status,
+    _settle,
+)
+
+
+def submit_direct_job(
+    wallet: Wallet,
+    *,
+    provider_key: str,
+    idempotency_key: str,
+    attested_delivery: bool = False,
+    **terms,
+) -> Job:
+    """Post a job (`submit_job`'s `terms`) and assign it at once to the provider whose
+    wallet key is `provider_key`, at the full budget: a direct order, no bidding and no
+    announcement. With `attested_delivery` only `settle_attested_job` can deliver it
+    (a confidential job: its result is a verified TEE attestation, never a hand-in).
+
+    Preconditions: those of `submit_job`; the provider exists (else NotFound), is not
+    the owner (else Forbidden), is active and offers the compute type (else
+    InvalidState) and has at least PM_MIN_STAKE staked (else BelowMinimum)."""
+    with transaction.atomic():
+        provider = provider_selectors.provider_of_key(provider_key)
+        if provider is None:
+            raise errors.NotFound("That wallet is not a registered compute provider.")
+        if provider.wallet_id == wallet.pk:
+            raise errors.Forbidden("You cannot order a job from yourself.")
+        job, _ = _open_job(
+            wallet, idempotency_key=idempotency_key, attested_delivery=attested_delivery, **terms
+        )
+        # Locked after the new job row, as assign_provider does: unbond cannot take the
+        # stake below the minimum between this check and the assignment.
+        provider = provider_services.lock_provider(provider.pk)
+        if not provider.active or not provider.offers(job.compute_type):
+            raise errors.InvalidState(f"That provider does not take {job.compute_type} jobs.")
+        if provider_selectors.stake_of(provider) < settings.PM_MIN_STAKE:
+            raise errors.BelowMinimum("That provider's stake is below the minimum stake.")
+        job.assigned_provider = provider
+        job.price = job.budget
+        _record(
+            job,
+            JobStatus.ASSIGNED,
+            timezone.now(),
+            note="direct order",
+            fields=["assigned_provider", "price"],
+        )
+    return job
+
+
+def settle_attested_job(wallet: Wallet, *, job_id: int, result_hash: str, note: str) -> Job:
+    """The assigned provider delivered with a proof the caller has verified (a TEE
+    attestation): record the result hash and release the escrow at once (price - fee to
+    the provider, the fee to the treasury); the proof stands in for the owner's review.
+
+    Preconditions: the wallet is the assigned provider (else Forbidden); the job is
+    assigned or in progress (else InvalidState) and before its deadline (else
+    DeadlinePassed)."""
+    now = timezone.now()
+    with transaction.atomic():
+        job = _lock(job_id)
+        _require_assigned(job, wallet)
+        _require_status(job, JobStatus.ASSIGNED, JobStatus.IN_PROGRESS)
+        _require_before_deadline(job, now)
+        job.result_ref = "attested"
+        job.result_hash = result_hash
+        _record(job, JobStatus.COMPLETED, now, note=note, fields=["result_ref", "result_hash"])
+        _settle(job, Resolution.RELEASE, now, notify_balance, note=note)
+    return job

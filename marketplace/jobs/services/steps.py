@@ -1,0 +1,220 @@
+"""The steps every job service shares: open, lock, check, assign, settle, refund and
+record a status. Private to this package (`marketplace.jobs.services`)."""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from ledger import services as ledger
+from marketplace.core import errors, hooks
+from marketplace.core.events import publish, user_group
+from marketplace.core.sweeps import Notify
+from marketplace.providers import services as provider_services
+from marketplace.providers.models import Provider
+from marketplace.providers.services import Outcome
+from marketplace.wallets.models import Wallet
+from marketplace.wallets.services import notify_balance
+
+from ..models import Bid, BidStatus, Job, JobEvent, JobStatus, Resolution
+
+
+def _open_job(
+    wallet: Wallet,
+    *,
+    asset: str,
+    budget: int,
+    deadline: datetime,
+    idempotency_key: str,
+    data_nft_id: int | None = None,
+    **terms,
+) -> tuple[Job, JobEvent]:
+    """Create a registered job with its budget held in escrow (submit_job's rules), in
+    the caller's transaction; returns the job and its first history entry."""
+    now = timezone.now()
+    minimum = settings.PM_MIN_BUDGET.get(asset, 1)
+    if budget < minimum:
+        raise errors.BelowMinimum(
+            f"The budget must be at least {minimum} for {asset}.", {"budget": "below minimum"}
+        )
+    if deadline < now + timedelta(seconds=settings.PM_MIN_DEADLINE_SECONDS):
+        raise errors.InvalidParams(
+            f"The deadline must be at least {settings.PM_MIN_DEADLINE_SECONDS} s away.",
+            {"deadline": "too soon"},
+        )
+    if data_nft_id is not None:
+        hooks.check_job_data_access(wallet.public_key, data_nft_id)
+    job = Job.objects.create(
+        owner=wallet,
+        data_nft_id=data_nft_id,
+        asset=asset,
+        budget=budget,
+        deadline=deadline,
+        bid_window_ends_at=now + timedelta(seconds=settings.PM_BID_WINDOW_SECONDS),
+        **terms,
+    )
+    hold = ledger.create_hold(
+        payer=ledger.user_account(wallet.public_key, asset),
+        amount=budget,
+        kind="escrow_hold",
+        reference=f"job:{job.pk}",
+        idempotency_key=idempotency_key,
+    )
+    job.escrow_hold_id = hold.pk
+    opened = _record(job, JobStatus.REGISTERED, now, fields=["escrow_hold_id"])
+    notify_balance(wallet.public_key)
+    return job, opened
+
+
+def _assign(
+    job: Job, bid: Bid, provider: Provider, now: datetime, notify: Notify, note: str = ""
+) -> None:
+    ledger.shrink_hold(
+        ledger.get_hold(job.escrow_hold_id),
+        bid.price,
+        kind="escrow_return",
+        reference=f"job:{job.pk}",
+    )
+    job.bids.filter(status=BidStatus.OPEN).exclude(pk=bid.pk).update(status=BidStatus.REJECTED)
+    bid.status = BidStatus.ACCEPTED
+    bid.save(update_fields=["status"])
+    job.assigned_provider = provider
+    job.price = bid.price
+    _record(
+        job,
+        JobStatus.ASSIGNED,
+        now,
+        note=note or f"bid {bid.pk} accepted",
+        fields=["assigned_provider", "price"],
+    )
+    notify(job.owner.public_key)
+
+
+def _settle(
+    job: Job,
+    resolution: str,
+    now: datetime,
+    notify: Notify,
+    *,
+    note: str,
+    percent: int | None = None,
+) -> None:
+    """Pay out the escrow as `resolution` says, update the provider's record, mark the
+    job settled and let the `job_settled` hooks see it, all in the caller's transaction."""
+    provider = job.assigned_provider
+    provider_key = provider.wallet.public_key
+    hold = ledger.get_hold(job.escrow_hold_id)
+    reference = f"job:{job.pk}"
+    if resolution == Resolution.REFUND:
+        ledger.void_hold(hold, kind="escrow_refund", reference=reference)
+        outcome = Outcome.REFUNDED
+    else:
+        share = job.price if resolution == Resolution.RELEASE else job.price * percent // 100
+        fee = ledger.fee_for(share, settings.PM_FEE_BPS)
+        ledger.post_hold(
+            hold,
+            [
+                (ledger.user_account(provider_key, job.asset), share - fee, "payout"),
+                (ledger.fees_account(job.asset), fee, "fee"),
+            ],
+            reference=reference,
+            return_kind="escrow_return",
+        )
+        outcome = Outcome.COMPLETED if resolution == Resolution.RELEASE else Outcome.SPLIT
+    provider_services.record_outcome(provider.pk, outcome)
+    job.resolution = resolution
+    job.provider_percent = percent
+    _record(job, JobStatus.SETTLED, now, note=note, fields=["resolution", "provider_percent"])
+    hooks.run_job_settled(job)
+    notify(provider_key)
+    notify(job.owner.public_key)
+
+
+def _refund(job: Job, notify: Notify, *, kind: str) -> None:
+    ledger.void_hold(ledger.get_hold(job.escrow_hold_id), kind=kind, reference=f"job:{job.pk}")
+    job.bids.filter(status=BidStatus.OPEN).update(status=BidStatus.REJECTED)
+    notify(job.owner.public_key)
+
+
+def _record(
+    job: Job, status: str, now: datetime, *, note: str = "", fields: list[str] | None = None
+) -> JobEvent:
+    """Enter `status`: save it (with `fields`), add it to the history and tell the owner
+    and the assigned provider (after commit). Returns the history entry."""
+    job.status = status
+    job.save(update_fields=["status", *(fields or [])])
+    event = JobEvent.objects.create(job=job, status=status, at=now, note=note)
+    groups = [user_group(job.owner.public_key)]
+    provider = job.assigned_provider
+    if provider is not None:
+        groups.append(user_group(provider.wallet.public_key))
+    publish(
+        groups,
+        "job.status",
+        {
+            "job_id": job.pk,
+            "status": status,
+            "at": now.isoformat(),
+            "assigned_provider": provider.wallet.address if provider else None,
+            "price": None if job.price is None else str(job.price),
+            "escrow_state": job.escrow_state,
+        },
+    )
+    return event
+
+
+def bid_data(bid: Bid) -> dict:
+    return {
+        "id": bid.pk,
+        "provider": bid.provider.wallet.address,
+        "price": str(bid.price),
+        "sla_seconds": bid.sla_seconds,
+        "status": bid.status,
+    }
+
+
+def _lock(job_id: int) -> Job:
+    job = _locked(Job.objects.filter(pk=job_id))
+    if job is None:
+        raise errors.NotFound(f"There is no job {job_id}.")
+    return job
+
+
+def _lock_due(due: QuerySet[Job], job_id: int) -> Job | None:
+    """The job if it is still due and no other worker holds it (SKIP LOCKED)."""
+    return _locked(due.filter(pk=job_id), skip_locked=True)
+
+
+def _locked(found: QuerySet[Job], *, skip_locked: bool = False) -> Job | None:
+    return (
+        found.select_for_update(of=("self",), skip_locked=skip_locked)
+        .select_related("owner", "assigned_provider__wallet")
+        .first()
+    )
+
+
+def _require_owner(job: Job, wallet: Wallet) -> None:
+    if job.owner_id != wallet.pk:
+        raise errors.Forbidden("Only the job's owner may do this.")
+
+
+def _require_assigned(job: Job, wallet: Wallet) -> None:
+    provider = job.assigned_provider
+    if provider is None or provider.wallet_id != wallet.pk:
+        raise errors.Forbidden("Only the job's assigned provider may do this.")
+
+
+def _require_hand_delivery(job: Job) -> None:
+    if job.attested_delivery:
+        raise errors.InvalidState("This job is delivered only by its TEE attestation.")
+
+
+def _require_status(job: Job, *allowed: str) -> None:
+    if job.status not in allowed:
+        raise errors.InvalidState(f"Job {job.pk} is {job.status}.")
+
+
+def _require_before_deadline(job: Job, now: datetime) -> None:
+    if now >= job.deadline:
+        raise errors.DeadlinePassed(f"The deadline of job {job.pk} has passed.")

@@ -1,0 +1,89 @@
+"""The sweeps: each due job in its own transaction, locked with SKIP LOCKED and
+re-checked (core/sweeps.py runs the loop; jobs/tasks.py schedules them)."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from marketplace.core.sweeps import Notify, sweep
+from marketplace.providers import services as provider_services
+from marketplace.providers.services import Outcome
+from marketplace.wallets.services import notify_balance
+
+from .. import selectors
+from ..models import Bid, BidStatus, Job, JobStatus, Resolution
+from .steps import _assign, _lock_due, _record, _refund, _settle
+
+
+def close_bid_windows() -> int:
+    """Auto-assign every auto_assign job whose bid window closed with open bids."""
+    return sweep(selectors.closed_bid_windows(), auto_assign, announce=notify_balance)
+
+
+def release_ended_reviews() -> int:
+    """Release every completed job whose review window ended unanswered."""
+    return sweep(selectors.ended_reviews(), auto_release, announce=notify_balance)
+
+
+def expire_overdue() -> int:
+    """Expire every job that reached its deadline undelivered: refund and slash."""
+    return sweep(selectors.overdue(), expire_job, announce=notify_balance)
+
+
+def auto_assign(job_id: int, notify: Notify = notify_balance) -> bool:
+    """Assign the best open bid by score (see `bid_score`) among active providers; bids
+    of deactivated providers are rejected. False if the job is not (or no longer) due."""
+    now = timezone.now()
+    with transaction.atomic():
+        job = _lock_due(selectors.closed_bid_windows(), job_id)
+        if job is None:
+            return False
+        bids = list(job.bids.filter(status=BidStatus.OPEN).select_related("provider"))
+        for bid in sorted(bids, key=lambda b: (-bid_score(job, b), b.pk)):
+            provider = provider_services.lock_provider(bid.provider_id)
+            if provider.active:
+                _assign(job, bid, provider, now, notify, note="auto-assigned")
+                return True
+            bid.status = BidStatus.REJECTED
+            bid.save(update_fields=["status"])
+    return False
+
+
+def bid_score(job: Job, bid: Bid) -> int:
+    """Auto-assign score, higher wins (ties: the earlier bid): 7,000 points for price
+    (the share of the budget the bid saves) + 3,000 for reputation (out of 1,000).
+    Integers only, so the choice is exact and the same on every machine."""
+    return 7 * (job.budget - bid.price) * 1000 // job.budget + 3 * bid.provider.reputation
+
+
+def auto_release(job_id: int, notify: Notify = notify_balance) -> bool:
+    """Release a completed job whose review window ended; False if not (or no longer)
+    due."""
+    now = timezone.now()
+    with transaction.atomic():
+        job = _lock_due(selectors.ended_reviews(), job_id)
+        if job is None:
+            return False
+        _settle(job, Resolution.RELEASE, now, notify, note="auto-released after the review window")
+    return True
+
+
+def expire_job(job_id: int, notify: Notify = notify_balance) -> bool:
+    """Expire an undelivered job at its deadline: the owner gets the escrow back, and
+    an assigned provider is slashed (to the owner) and loses reputation. False if the
+    job is not (or no longer) due."""
+    now = timezone.now()
+    with transaction.atomic():
+        job = _lock_due(selectors.overdue(), job_id)
+        if job is None:
+            return False
+        _refund(job, notify, kind="escrow_expired")
+        note = "deadline passed"
+        provider = job.assigned_provider
+        if provider is not None:
+            slashed = provider_services.slash_for_expired_job(
+                provider, job_id=job.pk, price=job.price, owner=job.owner.public_key, notify=notify
+            )
+            provider_services.record_outcome(provider.pk, Outcome.EXPIRED)
+            note = f"deadline passed; provider slashed {slashed}"
+        _record(job, JobStatus.EXPIRED, now, note=note)
+    return True

@@ -1,0 +1,240 @@
+"""What owners and providers do to a job on the open market: post it, bid, assign,
+deliver, accept, dispute, cancel. Each is a signed action (jobs/actions.py)."""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from marketplace.core import errors
+from marketplace.core.events import capability_group, publish, user_group
+from marketplace.providers import selectors as provider_selectors
+from marketplace.providers import services as provider_services
+from marketplace.wallets.models import Wallet
+from marketplace.wallets.services import notify_balance
+
+from .. import selectors
+from ..models import Bid, BidStatus, Job, JobStatus, Resolution
+from .steps import (
+    _assign,
+    _lock,
+    _open_job,
+    _record,
+    _refund,
+    _require_assigned,
+    _require_before_deadline,
+    _require_hand_delivery,
+    _require_owner,
+    _require_status,
+    _settle,
+    bid_data,
+)
+
+
+def submit_job(
+    wallet: Wallet,
+    *,
+    model_ref: str,
+    data_ref: str,
+    compute_type: str,
+    asset: str,
+    budget: int,
+    deadline: datetime,
+    privacy_required: bool,
+    idempotency_key: str,
+    auto_assign: bool = False,
+    data_nft_id: int | None = None,
+) -> Job:
+    """Post a job, hold its budget in escrow and announce it to the providers that can
+    run it (`job.opened`).
+
+    Preconditions: budget ≥ PM_MIN_BUDGET of the asset (else BelowMinimum); deadline at
+    least PM_MIN_DEADLINE_SECONDS away (else InvalidParams); with a Data NFT, the owner
+    may compute on it (the `job_data_access` hooks raise DataAccessRequired/NotFound);
+    the budget is available (else InsufficientFunds)."""
+    with transaction.atomic():
+        job, opened = _open_job(
+            wallet,
+            model_ref=model_ref,
+            data_ref=data_ref,
+            compute_type=compute_type,
+            asset=asset,
+            budget=budget,
+            deadline=deadline,
+            privacy_required=privacy_required,
+            idempotency_key=idempotency_key,
+            auto_assign=auto_assign,
+            data_nft_id=data_nft_id,
+        )
+        publish(
+            [capability_group(compute_type)],
+            "job.opened",
+            {
+                "job_id": job.pk,
+                "owner": wallet.address,
+                "compute_type": compute_type,
+                "asset": asset,
+                "budget": str(budget),
+                "deadline": deadline.isoformat(),
+                "bid_window_ends_at": job.bid_window_ends_at.isoformat(),
+                "privacy_required": privacy_required,
+                "auto_assign": auto_assign,
+            },
+        )
+    return selectors.new_job(job, opened)
+
+
+def submit_bid(wallet: Wallet, *, job_id: int, price: int, sla_seconds: int) -> Bid:
+    """Bid `price` for the job.
+
+    Preconditions: the wallet is an active provider offering the job's compute type and
+    does not own the job (else Forbidden); the job is registered (else InvalidState),
+    before its deadline (else DeadlinePassed) and bid window's end (else WindowClosed);
+    price ≤ budget (else InvalidParams); the provider's stake is at least PM_MIN_STAKE
+    (else BelowMinimum); it has no other open bid on the job (else Duplicate)."""
+    now = timezone.now()
+    with transaction.atomic():
+        job = _lock(job_id)
+        provider = provider_selectors.provider_of_key(wallet.public_key)
+        if provider is None:
+            raise errors.Forbidden("Only registered providers bid.")
+        if job.owner_id == wallet.pk:
+            raise errors.Forbidden("You cannot bid on your own job.")
+        if not provider.active:
+            raise errors.Forbidden("Your provider is deactivated.")
+        if not provider.offers(job.compute_type):
+            raise errors.Forbidden(f"Your provider does not offer {job.compute_type}.")
+        _require_status(job, JobStatus.REGISTERED)
+        _require_before_deadline(job, now)
+        if now >= job.bid_window_ends_at:
+            raise errors.WindowClosed("The bid window of this job has closed.")
+        if price > job.budget:
+            raise errors.InvalidParams("The price is above the budget.", {"price": "above budget"})
+        if provider_selectors.stake_of(provider) < settings.PM_MIN_STAKE:
+            raise errors.BelowMinimum("Your stake is below the minimum stake.")
+        if job.bids.filter(provider=provider, status=BidStatus.OPEN).exists():
+            raise errors.Duplicate("You already have an open bid on this job.")
+        bid = Bid.objects.create(job=job, provider=provider, price=price, sla_seconds=sla_seconds)
+        publish(
+            [user_group(job.owner.public_key), user_group(wallet.public_key)],
+            "job.bid",
+            {"job_id": job.pk, "bid": bid_data(bid)},
+        )
+    return bid
+
+
+def assign_provider(wallet: Wallet, *, job_id: int, bid_id: int) -> Job:
+    """The owner picks a bid: the escrow shrinks to its price, the rest returns now.
+
+    Preconditions: the wallet owns the job (else Forbidden); the job is registered (else
+    InvalidState) and before its deadline (else DeadlinePassed); the bid is an open bid
+    on this job (NotFound / InvalidState) by an active provider (else InvalidState)."""
+    now = timezone.now()
+    with transaction.atomic():
+        job = _lock(job_id)
+        _require_owner(job, wallet)
+        _require_status(job, JobStatus.REGISTERED)
+        _require_before_deadline(job, now)
+        bid = job.bids.filter(pk=bid_id).first()
+        if bid is None:
+            raise errors.NotFound(f"Job {job_id} has no bid {bid_id}.")
+        if bid.status != BidStatus.OPEN:
+            raise errors.InvalidState(f"Bid {bid_id} is {bid.status}.")
+        provider = provider_services.lock_provider(bid.provider_id)
+        if not provider.active:
+            raise errors.InvalidState("That provider is deactivated.")
+        _assign(job, bid, provider, now, notify_balance)
+    return job
+
+
+def mark_in_progress(wallet: Wallet, *, job_id: int) -> Job:
+    """The assigned provider starts. Preconditions: the wallet is the assigned provider
+    (else Forbidden); the job is assigned (else InvalidState) and before its deadline
+    (else DeadlinePassed)."""
+    now = timezone.now()
+    with transaction.atomic():
+        job = _lock(job_id)
+        _require_assigned(job, wallet)
+        _require_hand_delivery(job)
+        _require_status(job, JobStatus.ASSIGNED)
+        _require_before_deadline(job, now)
+        _record(job, JobStatus.IN_PROGRESS, now)
+    return job
+
+
+def submit_result(
+    wallet: Wallet,
+    *,
+    job_id: int,
+    result_ref: str,
+    result_hash: str,
+    result_content: object = None,
+) -> Job:
+    """The assigned provider delivers; the owner's review window opens.
+
+    Preconditions: the wallet is the assigned provider (else Forbidden); the job is in
+    progress (else InvalidState) and before its deadline (else DeadlinePassed); the
+    content, if any, hashes to `result_hash` (checked by the params serializer)."""
+    now = timezone.now()
+    with transaction.atomic():
+        job = _lock(job_id)
+        _require_assigned(job, wallet)
+        _require_hand_delivery(job)
+        _require_status(job, JobStatus.IN_PROGRESS)
+        _require_before_deadline(job, now)
+        job.result_ref = result_ref
+        job.result_hash = result_hash
+        job.result_content = result_content
+        job.review_ends_at = now + timedelta(seconds=settings.PM_REVIEW_WINDOW_SECONDS)
+        _record(
+            job,
+            JobStatus.COMPLETED,
+            now,
+            fields=["result_ref", "result_hash", "result_content", "review_ends_at"],
+        )
+    return job
+
+
+def accept_result(wallet: Wallet, *, job_id: int) -> Job:
+    """The owner accepts: the escrow is released (price - fee to the provider, the fee
+    to the treasury). Preconditions: the wallet owns the job (else Forbidden); the job
+    is completed (else InvalidState). Accepting after the review window, before the
+    sweep got to it, releases just the same."""
+    now = timezone.now()
+    with transaction.atomic():
+        job = _lock(job_id)
+        _require_owner(job, wallet)
+        _require_status(job, JobStatus.COMPLETED)
+        _settle(job, Resolution.RELEASE, now, notify_balance, note="accepted by the owner")
+    return job
+
+
+def dispute_job(wallet: Wallet, *, job_id: int, reason: str) -> Job:
+    """The owner disputes the result; the escrow stays held until staff resolve it.
+    Preconditions: the wallet owns the job (else Forbidden); the job is completed (else
+    InvalidState) and its review window is open (else WindowClosed)."""
+    now = timezone.now()
+    with transaction.atomic():
+        job = _lock(job_id)
+        _require_owner(job, wallet)
+        _require_status(job, JobStatus.COMPLETED)
+        if now >= job.review_ends_at:
+            raise errors.WindowClosed("The review window of this job has closed.")
+        job.dispute_reason = reason
+        _record(job, JobStatus.DISPUTED, now, fields=["dispute_reason"])
+    return job
+
+
+def cancel_job(wallet: Wallet, *, job_id: int) -> Job:
+    """The owner cancels: the whole escrow returns to the owner. Preconditions: the
+    wallet owns the job (else Forbidden); the job is registered or assigned (else
+    InvalidState)."""
+    now = timezone.now()
+    with transaction.atomic():
+        job = _lock(job_id)
+        _require_owner(job, wallet)
+        _require_status(job, JobStatus.REGISTERED, JobStatus.ASSIGNED)
+        _refund(job, notify_balance, kind="escrow_refund")
+        _record(job, JobStatus.CANCELLED, now, note="cancelled by the owner")
+    return job
