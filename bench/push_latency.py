@@ -10,7 +10,7 @@
    reader of every socket). Client process n connects to server n mod SERVERS, as a
    proxy that spreads connections would.
 3. A publisher subprocess (this script with `--publish`, its own Django) commits
-   events with `marketplace.core.events.publish` inside transactions and records the
+   events with `marketplace.realtime.events.publish` inside transactions and records the
    wall-clock time each commit finished (an on-commit hook registered before the push):
    - targeted: TARGETED events, each to one random wallet's `user.<key>` group;
    - broadcast: BROADCASTS events to `public`, which every socket hears (with
@@ -95,7 +95,7 @@ def publish_main(plan_path: str) -> None:
     setup()
     from django.db import transaction
 
-    from marketplace.core.events import PUBLIC, capability_group, publish, user_group
+    from marketplace.realtime.events import PUBLIC, capability_group, publish, user_group
 
     with open(plan_path) as f:
         plan = json.load(f)

@@ -6,8 +6,8 @@ from channels.security.websocket import AllowedHostsOriginValidator
 from channels.sessions import SessionMiddlewareStack
 from django.urls import path
 
-from marketplace.core.consumers import EventsConsumer
-from marketplace.core.live import LiveConsumer
+from marketplace.realtime.consumers import EventsConsumer
+from marketplace.realtime.live import LiveConsumer
 
 websocket_application = URLRouter(
     [

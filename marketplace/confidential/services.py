@@ -11,9 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from marketplace.core import errors
-from marketplace.core.events import publish, user_group
 from marketplace.jobs import services as job_services
 from marketplace.providers.models import Capability
+from marketplace.realtime.events import publish, user_group
 from marketplace.wallets.models import Wallet
 from marketplace.wallets.signing import verify_signature
 

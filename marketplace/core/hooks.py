@@ -12,6 +12,7 @@ _job_data_access: list[Callable] = []
 _job_settled: list[Callable] = []
 _artifact_job_access: list[Callable] = []
 _artifact_in_use: list[Callable] = []
+_socket_wallets: dict[str, Callable] = {}
 
 
 def socket_groups(provider: Callable) -> Callable:
@@ -50,6 +51,24 @@ def artifact_in_use(check: Callable) -> Callable:
     """Register `check(cid) -> bool`: an active job uses the artifact (no deleting it)."""
     _artifact_in_use.append(check)
     return check
+
+
+def socket_wallet(credential: str) -> Callable[[Callable], Callable]:
+    """Register `find(value) -> wallet | None` for a socket's `credential`: "token"
+    (`/ws/events/?token=`) or "session" (`/ws/live/`'s session). The wallets app
+    answers both; realtime, below it, asks through here."""
+
+    def register(find: Callable) -> Callable:
+        _socket_wallets[credential] = find
+        return find
+
+    return register
+
+
+def wallet_for_socket(credential: str, value: object):
+    """The wallet that `value` (a token or a session) signs in, or None."""
+    find = _socket_wallets.get(credential)
+    return None if find is None else find(value)
 
 
 def groups_for(wallet) -> list[str]:

@@ -6,7 +6,7 @@ from django.utils import timezone
 from ledger import selectors as ledger_selectors
 from marketplace.chain import selectors as chain_selectors
 
-from .models import Heartbeat, OutboxEvent
+from .models import Heartbeat
 from .services import WORKER
 
 
@@ -34,12 +34,3 @@ def public_config() -> dict:
         "signature_max_age_seconds": settings.PM_SIGNATURE_MAX_AGE_SECONDS,
         "chain": chain_selectors.public_chain(),
     }
-
-
-def events_since(since: int, groups: list[str]) -> list[OutboxEvent]:
-    """The outbox events after id `since` addressed to any of `groups`, oldest first:
-    what a reconnecting client missed (kept for PM_OUTBOX_RETENTION_SECONDS). Filtered
-    here rather than in SQL: the JSON list of groups has no portable overlap lookup."""
-    wanted = set(groups)
-    events = OutboxEvent.objects.filter(id__gt=since).order_by("id").iterator(chunk_size=500)
-    return [event for event in events if wanted.intersection(event.groups)]

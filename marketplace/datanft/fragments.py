@@ -2,7 +2,7 @@
 
 from django.template.loader import render_to_string
 
-from marketplace.core import live
+from marketplace.realtime import live
 
 from . import selectors
 

@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from ledger import services as ledger
 from marketplace.core import errors
-from marketplace.core.events import publish, user_group
 from marketplace.jobs import selectors as job_selectors
 from marketplace.jobs.models import JobStatus
+from marketplace.realtime.events import publish, user_group
 from marketplace.wallets.models import Wallet
 from marketplace.wallets.services import notify_balance
 

@@ -1,7 +1,7 @@
 """Intent events: `intent.status` to the submitter, `batch.settled` to everyone. Both go
 through the outbox of the current transaction and are pushed after it commits."""
 
-from marketplace.core.events import PUBLIC, publish, user_group
+from marketplace.realtime.events import PUBLIC, publish, user_group
 
 from .serializers import BatchSerializer, IntentSerializer
 

@@ -3,7 +3,7 @@ the trade page when a batch settles (public; the overview adds its own section).
 
 from django.template.loader import render_to_string
 
-from marketplace.core import live
+from marketplace.realtime import live
 
 from . import selectors, views
 

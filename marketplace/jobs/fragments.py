@@ -4,7 +4,8 @@ open page does not have."""
 
 from django.template.loader import render_to_string
 
-from marketplace.core import errors, live
+from marketplace.core import errors
+from marketplace.realtime import live
 
 from . import selectors
 

@@ -3,7 +3,7 @@ settles (public). htmx ignores it on a page that has no market section."""
 
 from django.template.loader import render_to_string
 
-from marketplace.core import live
+from marketplace.realtime import live
 
 from .selectors import market_context
 

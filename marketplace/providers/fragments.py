@@ -3,8 +3,8 @@ placed, and my assignments, reputation and earnings as my jobs move on."""
 
 from django.template.loader import render_to_string
 
-from marketplace.core import live
 from marketplace.jobs import selectors as job_selectors
+from marketplace.realtime import live
 
 from . import selectors
 from .views import assignments_context, summary_context

@@ -3,7 +3,7 @@ capability groups of the jobs it can run (so it hears `job.opened`), and `/api/m
 gains a `provider` section."""
 
 from marketplace.core import hooks
-from marketplace.core.events import capability_group
+from marketplace.realtime.events import capability_group
 
 from .selectors import provider_of_key
 from .serializers import ProviderSerializer

@@ -7,4 +7,5 @@ class WalletsConfig(AppConfig):
     verbose_name = "Wallets"
 
     def ready(self):
-        from . import actions, fragments  # noqa: F401  (registers actions and live fragments)
+        # registers the signed actions, the live fragments and the hooks
+        from . import actions, fragments, hooks  # noqa: F401

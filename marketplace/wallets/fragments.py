@@ -3,7 +3,7 @@
 from django.template.loader import render_to_string
 
 from ledger import selectors as ledger_selectors
-from marketplace.core import live
+from marketplace.realtime import live
 
 from .selectors import statement_page
 

@@ -13,7 +13,7 @@ from ledger import selectors as ledger_selectors
 from ledger import services as ledger
 from marketplace.core import errors, throttles
 from marketplace.core.actions import REGISTRY, ActionContext, Reply
-from marketplace.core.events import publish, user_group
+from marketplace.realtime.events import publish, user_group
 
 from .models import ApiToken, SignedAction, Wallet, Withdrawal, WithdrawalStatus
 from .serializers import WithdrawalSerializer

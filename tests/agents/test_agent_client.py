@@ -139,7 +139,7 @@ def test_events_committed_while_the_listener_was_away_arrive_when_it_reconnects(
 ):
     from django.db import transaction
 
-    from marketplace.core.events import publish, user_group
+    from marketplace.realtime.events import publish, user_group
 
     port = stack.free_port()
     monkeypatch.setattr(stack, "free_port", lambda: port)

@@ -12,9 +12,9 @@ from channels.layers import channel_layers
 from django.db import transaction
 
 from marketplace.agents.client import CONNECTED, Client
-from marketplace.core.events import PUBLIC, capability_group, publish, user_group
 from marketplace.core.models import OutboxEvent
 from marketplace.providers.models import Provider
+from marketplace.realtime.events import PUBLIC, capability_group, publish, user_group
 from marketplace.wallets.models import Wallet
 from tests import stack
 

@@ -9,8 +9,8 @@ import pytest
 from channels.testing import WebsocketCommunicator
 from django.utils import timezone
 
-from marketplace.core.live import render_event
 from marketplace.intents.models import Batch
+from marketplace.realtime.live import render_event
 from polkamesh_web.asgi import application
 from tests.conftest import DOT, USDT
 from tests.intents.support import close_window

@@ -156,7 +156,7 @@ def test_an_empty_batch_settles_and_the_next_epoch_opens(trader, api):
 
 
 def test_the_submitter_and_everyone_hear_the_outcome(trader, funded, alice):
-    from marketplace.core.events import PUBLIC, user_group
+    from marketplace.realtime.events import PUBLIC, user_group
 
     intent = trader.intent(alice, "DOT", "USDT", 10 * DOT, 10 * DOT, 45 * USDT)
 

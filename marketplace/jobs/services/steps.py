@@ -9,11 +9,11 @@ from django.utils import timezone
 
 from ledger import services as ledger
 from marketplace.core import errors, hooks
-from marketplace.core.events import publish, user_group
 from marketplace.core.sweeps import Notify
 from marketplace.providers import services as provider_services
 from marketplace.providers.models import Provider
 from marketplace.providers.services import Outcome
+from marketplace.realtime.events import publish, user_group
 from marketplace.wallets.models import Wallet
 from marketplace.wallets.services import notify_balance
 

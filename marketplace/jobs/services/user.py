@@ -8,9 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from marketplace.core import errors
-from marketplace.core.events import capability_group, publish, user_group
 from marketplace.providers import selectors as provider_selectors
 from marketplace.providers import services as provider_services
+from marketplace.realtime.events import capability_group, publish, user_group
 from marketplace.wallets.models import Wallet
 from marketplace.wallets.services import notify_balance
 

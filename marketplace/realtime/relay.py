@@ -11,8 +11,9 @@ import logging
 from channels.db import database_sync_to_async
 from django.conf import settings
 
+from marketplace.core.models import OutboxEvent
+
 from .events import send_events
-from .models import OutboxEvent
 
 log = logging.getLogger(__name__)
 _task: asyncio.Task | None = None

@@ -14,7 +14,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
 
-from .models import OutboxEvent
+from marketplace.core.models import OutboxEvent
 
 log = logging.getLogger(__name__)
 

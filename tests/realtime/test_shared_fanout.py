@@ -12,10 +12,10 @@ from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.db import transaction
 
-from marketplace.core import fanout
-from marketplace.core.events import PUBLIC, capability_group, publish, user_group
-from marketplace.core.fanout import shared_fanout
 from marketplace.core.models import OutboxEvent
+from marketplace.realtime import fanout
+from marketplace.realtime.events import PUBLIC, capability_group, publish, user_group
+from marketplace.realtime.fanout import shared_fanout
 from polkamesh_web.asgi import application
 from tests.conftest import DOT
 from tests.jobs.market import register

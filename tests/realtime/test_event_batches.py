@@ -5,8 +5,8 @@ hand: those of a savepoint that rolled back are dropped wherever they fall in th
 import pytest
 from django.db import transaction
 
-from marketplace.core import events
-from marketplace.core.events import publish, user_group
+from marketplace.realtime import events
+from marketplace.realtime.events import publish, user_group
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.db import transaction
 
-from marketplace.core.events import PUBLIC, publish, user_group
 from marketplace.core.models import OutboxEvent
+from marketplace.realtime.events import PUBLIC, publish, user_group
 from polkamesh_web.asgi import application
 
 pytestmark = pytest.mark.django_db(transaction=True)

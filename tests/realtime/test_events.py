@@ -51,8 +51,8 @@ async def test_a_socket_without_a_valid_token_is_closed():
 def test_an_event_of_a_rolled_back_transaction_is_never_sent(alice):
     from django.db import transaction
 
-    from marketplace.core.events import publish, user_group
     from marketplace.core.models import OutboxEvent
+    from marketplace.realtime.events import publish, user_group
 
     with pytest.raises(RuntimeError), transaction.atomic():
         publish([user_group(alice.public_key)], "balance", {})
@@ -67,7 +67,7 @@ async def test_events_of_a_rolled_back_savepoint_are_not_pushed_but_their_siblin
     from asgiref.sync import sync_to_async
     from django.db import transaction
 
-    from marketplace.core.events import publish, user_group
+    from marketplace.realtime.events import publish, user_group
 
     group = [user_group(alice.public_key)]
 

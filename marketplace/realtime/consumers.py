@@ -2,7 +2,7 @@
 worker agents, bots).
 
 The consumer only authenticates, joins groups and forwards; what a wallet may hear
-is decided by the groups `marketplace.core.hooks` says it belongs to. With `since`,
+is decided by the groups `marketplace.core.hooks` say it belongs to. With `since`,
 the events of those groups after that id are replayed from the outbox first (a
 client that lost pushes or its connection catches up), then live ones follow; an
 event both replayed and pushed live is sent once."""
@@ -12,10 +12,11 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from marketplace.core.hooks import groups_for, wallet_for_socket
+
 from . import relay
 from .events import PUBLIC, is_shared, user_group
 from .fanout import shared_fanout
-from .hooks import groups_for
 from .selectors import events_since
 
 MAX_EVENT_ID = 2**63 - 1  # outbox ids are PostgreSQL bigints
@@ -116,6 +117,4 @@ class EventsConsumer(PushDispatch, AsyncJsonWebsocketConsumer):
 
 @database_sync_to_async
 def _wallet_for_token(token: str):
-    from marketplace.wallets.selectors import wallet_for_token
-
-    return wallet_for_token(token)
+    return wallet_for_socket("token", token)

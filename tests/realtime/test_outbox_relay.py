@@ -12,7 +12,7 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import override_settings
 
-from marketplace.core.events import PUBLIC, user_group
+from marketplace.realtime.events import PUBLIC, user_group
 from polkamesh_web.asgi import application
 from tests.stack import ROOT, stack_env
 
@@ -23,7 +23,7 @@ def publish_from_another_process(group: str) -> None:
     code = (
         "import django; django.setup();"
         "from django.db import transaction;"
-        "from marketplace.core.events import publish\n"
+        "from marketplace.realtime.events import publish\n"
         "with transaction.atomic():\n"
         f"    publish([{group!r}], 'balance', {{'from': 'worker'}})\n"
     )

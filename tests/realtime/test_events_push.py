@@ -8,8 +8,8 @@ from channels import consumer
 from channels.testing import WebsocketCommunicator
 from django.db import transaction
 
-from marketplace.core.events import publish, user_group
 from marketplace.core.models import OutboxEvent
+from marketplace.realtime.events import publish, user_group
 from polkamesh_web.asgi import application
 
 pytestmark = pytest.mark.django_db(transaction=True)

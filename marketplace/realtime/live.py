@@ -13,10 +13,11 @@ from collections.abc import Callable
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from marketplace.core.hooks import groups_for, wallet_for_socket
+
 from . import relay
 from .consumers import PushDispatch
 from .events import PUBLIC, user_group
-from .hooks import groups_for
 
 _renderers: dict[str, list[Callable]] = defaultdict(list)
 
@@ -65,7 +66,4 @@ class LiveConsumer(PushDispatch, AsyncWebsocketConsumer):
 
 @database_sync_to_async
 def _session_wallet(session):
-    from marketplace.wallets.selectors import wallet_for_key
-    from marketplace.wallets.services import SESSION_KEY
-
-    return wallet_for_key(session.get(SESSION_KEY)) if session is not None else None
+    return wallet_for_socket("session", session) if session is not None else None
