@@ -11,8 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from marketplace.core import errors
-from marketplace.core.rest import ERROR_RESPONSES
-from marketplace.providers.api import SignedPostMixin
+from marketplace.core.rest import ERROR_RESPONSES, SignedPostMixin
 from marketplace.wallets import services as wallet_services
 
 from . import selectors
