@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 
-from polkamesh_web.admin import NoAddDeleteAdmin, ReadOnlyAdmin
+from marketplace.core.admin_base import NoAddDeleteAdmin, ReadOnlyAdmin
 
 from . import services
 from .models import ChainState, Deposit, Payout

@@ -5,3 +5,6 @@ class ChainConfig(AppConfig):
     name = "marketplace.chain"
     label = "chain"
     verbose_name = "Chain (deposits and payouts)"
+
+    def ready(self):
+        from . import hooks  # noqa: F401  (registers the config section)

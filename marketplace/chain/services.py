@@ -24,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ledger import services as ledger
-from marketplace.core.events import publish, user_group
+from marketplace.realtime.events import publish, user_group
 from marketplace.wallets import selectors as wallets_selectors
 from marketplace.wallets import services as wallets
 from marketplace.wallets.models import Withdrawal, WithdrawalStatus

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 _socket_groups: list[Callable] = []
 _profile_sections: list[Callable] = []
+_config_sections: list[Callable] = []
 _job_data_access: list[Callable] = []
 _job_settled: list[Callable] = []
 _artifact_job_access: list[Callable] = []
@@ -24,6 +25,12 @@ def socket_groups(provider: Callable) -> Callable:
 def profile_section(provider: Callable) -> Callable:
     """Register `provider(wallet) -> dict`: extra keys of the wallet's `/api/me`."""
     _profile_sections.append(provider)
+    return provider
+
+
+def config_section(provider: Callable) -> Callable:
+    """Register `provider() -> dict`: extra keys of `/api/config` (and the pages' config)."""
+    _config_sections.append(provider)
     return provider
 
 
@@ -73,6 +80,13 @@ def wallet_for_socket(credential: str, value: object):
 
 def groups_for(wallet) -> list[str]:
     return [group for provider in _socket_groups for group in provider(wallet)]
+
+
+def config_for() -> dict:
+    sections: dict = {}
+    for provider in _config_sections:
+        sections.update(provider())
+    return sections
 
 
 def profile_for(wallet) -> dict:

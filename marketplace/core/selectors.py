@@ -4,8 +4,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from ledger import selectors as ledger_selectors
-from marketplace.chain import selectors as chain_selectors
 
+from . import hooks
 from .models import Heartbeat
 from .services import WORKER
 
@@ -32,5 +32,5 @@ def public_config() -> dict:
         "faucet_enabled": settings.PM_FAUCET_ENABLED,
         "faucet_max": settings.PM_FAUCET_MAX,
         "signature_max_age_seconds": settings.PM_SIGNATURE_MAX_AGE_SECONDS,
-        "chain": chain_selectors.public_chain(),
+        **hooks.config_for(),
     }

@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 from ledger import selectors as ledger_selectors
 from marketplace.core import hooks
 from marketplace.core.actions import REGISTRY
-from marketplace.core.rest import ERROR_RESPONSES
+from marketplace.core.rest import ERROR_RESPONSES, SignedPostMixin
 
 from . import services
 from .selectors import withdrawals_of
@@ -127,6 +127,9 @@ class LedgerEntriesView(ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
+withdraw = signed_action_view("withdraw")
+
+
 @extend_schema_view(
     get=extend_schema(responses={200: WithdrawalSerializer(many=True), **ERROR_RESPONSES}),
     post=signed_schema("withdraw"),
@@ -134,7 +137,6 @@ class LedgerEntriesView(ListAPIView):
 class WithdrawalCollectionView(SignedPostMixin, ListAPIView):
     """GET my withdrawals, newest first; POST the signed action `withdraw`."""
 
-    signed_action = "withdraw"
     serializer_class = WithdrawalSerializer
 
     def get_permissions(self):
@@ -144,3 +146,6 @@ class WithdrawalCollectionView(SignedPostMixin, ListAPIView):
 
     def get_queryset(self):
         return withdrawals_of(self.request.user)
+
+    def post(self, request):
+        return withdraw(request._request)

@@ -77,7 +77,9 @@ def test_a_forged_forwarded_for_header_does_not_dodge_the_per_ip_limit(api):
 
 
 @override_settings(PM_RATE_IP="2/minute")
-@pytest.mark.parametrize("path", ["/api/data-nfts", "/api/providers", "/api/jobs"])
+@pytest.mark.parametrize(
+    "path", ["/api/data-nfts", "/api/providers", "/api/jobs", "/api/withdrawals"]
+)
 def test_a_signed_post_to_a_path_that_also_reads_counts_once_against_the_ip(api, path):
     headers = {"REMOTE_ADDR": "198.51.100.10"}
     for _ in range(2):  # unsigned: rejected by the action, but counted (once) all the same
