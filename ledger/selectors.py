@@ -1,5 +1,6 @@
 """Reads of ledger state for the marketplace (which may not import ledger.models)."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum, Value
@@ -42,6 +43,8 @@ def asset_decimals(code: str) -> int:
     return Asset.objects.values_list("decimals", flat=True).get(code=code)
 
 
+# The accounts of an owner that `balances` reads: available, stake, unbonding.
+_OWN_PREFIXES = ("user", "stake", "unbonding")
 # Row kinds of `balances`' UNION that are no account kind.
 _HELD, _ASSET = "=held", "=asset"
 
@@ -51,7 +54,7 @@ def balances(owner: str) -> list[Balance]:
     per asset, for every asset, zero where the owner has nothing. One round trip (every
     event that changes a wallet's money sends these): the owner's accounts, the sums of
     its open holds and the asset codes, in one UNION ALL."""
-    codes = [f"user:{owner}", f"stake:{owner}", f"unbonding:{owner}"]
+    codes = [f"{prefix}:{owner}" for prefix in _OWN_PREFIXES]
     accounts = Account.objects.filter(code__in=codes).values_list("asset_id", "kind", "balance")
     held = (
         Hold.objects.filter(payer__code=f"user:{owner}", status=HoldStatus.PENDING)
@@ -77,6 +80,43 @@ def balances(owner: str) -> list[Balance]:
         Balance(a, available.get(a, 0), held_by_asset.get(a, 0), staked.get(a, 0))
         for a in sorted(assets)
     ]
+
+
+def balances_of(owners: Iterable[str]) -> dict[str, list[Balance]]:
+    """`balances` of many owners in three queries whatever their number (a batch's
+    settlement tells every trader of it their new balances)."""
+    owners = set(owners)
+    codes = {f"{prefix}:{owner}": owner for owner in owners for prefix in _OWN_PREFIXES}
+    sums: dict[str, dict[str, dict[str, int]]] = {o: {} for o in owners}
+    for code, asset, kind, amount in Account.objects.filter(code__in=codes).values_list(
+        "code", "asset_id", "kind", "balance"
+    ):
+        bucket = "available" if kind == AccountKind.USER else "staked"
+        by_asset = sums[codes[code]].setdefault(asset, {})
+        by_asset[bucket] = by_asset.get(bucket, 0) + int(amount)
+    held = (
+        Hold.objects.filter(
+            payer__code__in=[f"user:{o}" for o in owners], status=HoldStatus.PENDING
+        )
+        .values("payer__code", "asset_id")
+        .annotate(total=Sum("account__balance"))
+        .values_list("payer__code", "asset_id", "total")
+    )
+    for code, asset, total in held:
+        sums[code.removeprefix("user:")].setdefault(asset, {})["held"] = int(total or 0)
+    codes_all = sorted(Asset.objects.values_list("code", flat=True))
+    return {
+        owner: [
+            Balance(
+                a,
+                by_asset.get(a, {}).get("available", 0),
+                by_asset.get(a, {}).get("held", 0),
+                by_asset.get(a, {}).get("staked", 0),
+            )
+            for a in codes_all
+        ]
+        for owner, by_asset in sums.items()
+    }
 
 
 def available_balance(owner: str, asset: str) -> int:

@@ -23,8 +23,9 @@ from nacl.secret import SecretBox
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger
 from marketplace.core import errors
+from marketplace.core.bulk import update_rows
 from marketplace.wallets.models import Wallet
-from marketplace.wallets.services import notify_balance
+from marketplace.wallets.services import notify_balance, notify_balances
 
 from . import events
 from .clearing import TRANSIT, ClearingInvariantError, Move, format_price, settlement_moves
@@ -309,7 +310,7 @@ def _settle(batch_id: int) -> bool:
                 pair.reserves_after[pool.token_b],
             ):
                 raise ClearingInvariantError(f"{pool}: pool balances differ from the clearing")
-        Intent.objects.bulk_update(
+        update_rows(
             sealed,
             [
                 *("status", "reason", "amount_in", "min_output", "amount_out"),
@@ -324,10 +325,8 @@ def _settle(batch_id: int) -> bool:
         batch.closed_at = now
         batch.secret_key = bytes(private_key).hex()
         batch.save(update_fields=["status", "closed_at", "secret_key"])
-        for intent in sealed:
-            events.notify_intent(intent, intent.wallet.public_key)
-        for public_key in sorted({i.wallet.public_key for i in sealed}):
-            notify_balance(public_key)
+        events.notify_intents(sealed)
+        notify_balances({i.wallet.public_key for i in sealed})
         events.notify_batch_settled(batch, pairs, sealed)
         open_epoch()
     return True
@@ -340,57 +339,76 @@ def _pair_key(token_x: str, token_y: str) -> tuple[str, str]:
 def _move_money(
     batch: Batch, intents: list[Intent], pools: dict[tuple[str, str], Pool], moves: list[Move]
 ) -> None:
-    """Apply the clearing's movements in their order (`clearing.settlement_moves`: every
-    input reaches its pool before any output leaves it, since a coincidence of wants
-    may pay out more than the pool held before the batch). Holds that did not execute
-    are voided first. Account rows are looked up once per batch (the ledger reads
-    balances in SQL, not from these objects)."""
-    pool_accounts = functools.cache(ledger.pool_account)
-    user_accounts = functools.cache(ledger.user_account)
+    """Apply the clearing's movements (`clearing.settlement_moves`) on the ledger's
+    set-based paths: the holds that did not execute are voided and the inputs paid
+    from theirs in two calls, then every route hand-over and payout in one set (the
+    ledger checks each account's net change, so inputs reach their pools first). A
+    few statements per batch whatever its size."""
     by_id = {intent.pk: intent for intent in intents}
+    pool_accounts = functools.cache(ledger.pool_account)
+    users: dict[str, dict] = {}
+    for asset in {m.asset for m in moves if m.kind == "out"}:
+        users[asset] = ledger.user_accounts(
+            {
+                by_id[m.intent_id].wallet.public_key
+                for m in moves
+                if m.kind == "out" and m.asset == asset
+            },
+            asset,
+        )
 
     def account(end: tuple, asset: str):
         if end == TRANSIT:
             return pool_accounts(ROUTES_ACCOUNT, asset)
         if end[0] == "pool":
             return pool_accounts(pools[end[1]].code, asset)
-        return user_accounts(by_id[end[1]].wallet.public_key, asset)
+        return users[asset][by_id[end[1]].wallet.public_key]
 
-    for intent in intents:
-        if intent.status != IntentStatus.EXECUTED:
-            ledger.void_hold(
-                ledger.get_hold(intent.hold_id),
-                kind="intent_unlock",
-                reference=f"intent:{intent.pk}",
-            )
-    for move in moves:
-        if move.kind == "in":
-            ledger.post_hold(
-                ledger.get_hold(by_id[move.intent_id].hold_id),
+    ledger.void_holds(
+        [
+            ledger.HoldVoid(intent.hold_id, "intent_unlock", f"intent:{intent.pk}")
+            for intent in intents
+            if intent.status != IntentStatus.EXECUTED
+        ]
+    )
+    ledger.post_holds(
+        [
+            ledger.HoldPosting(
+                by_id[move.intent_id].hold_id,
                 [(account(move.target, move.asset), move.amount, "intent_swap_in")],
-                reference=f"intent:{move.intent_id}",
-                return_kind="intent_unlock",
+                f"intent:{move.intent_id}",
+                "intent_unlock",
             )
-        elif move.kind == "route":
-            end = move.source if move.target == TRANSIT else move.target
-            ledger.transfer(
-                debit=account(move.source, move.asset),
-                credit=account(move.target, move.asset),
-                amount=move.amount,
-                kind="intent_route",
-                reference=f"batch:{batch.pk}",
-                idempotency_key=f"batch:{batch.pk}:route:{pools[end[1]].code}:{move.asset}"
-                + (":in" if move.target == TRANSIT else ":out"),
-            )
-        else:
-            ledger.transfer(
-                debit=account(move.source, move.asset),
-                credit=account(move.target, move.asset),
-                amount=move.amount,
-                kind="intent_swap_out",
-                reference=f"intent:{move.intent_id}",
-                idempotency_key=f"intent:{move.intent_id}:out",
-            )
+            for move in moves
+            if move.kind == "in"
+        ]
+    )
+    ledger.transfer_many(
+        [_ledger_move(batch, pools, move, account) for move in moves if move.kind != "in"]
+    )
+
+
+def _ledger_move(batch: Batch, pools: dict, move: Move, account) -> ledger.Move:
+    debit, credit = account(move.source, move.asset), account(move.target, move.asset)
+    if move.kind == "route":
+        end = move.source if move.target == TRANSIT else move.target
+        direction = "in" if move.target == TRANSIT else "out"
+        return ledger.Move(
+            debit,
+            credit,
+            move.amount,
+            "intent_route",
+            f"batch:{batch.pk}",
+            f"batch:{batch.pk}:route:{pools[end[1]].code}:{move.asset}:{direction}",
+        )
+    return ledger.Move(
+        debit,
+        credit,
+        move.amount,
+        "intent_swap_out",
+        f"intent:{move.intent_id}",
+        f"intent:{move.intent_id}:out",
+    )
 
 
 def _price(pair) -> str:

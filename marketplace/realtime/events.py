@@ -6,6 +6,7 @@ Groups: `user.<public key hex>` (a wallet's private feed), `public` (market feed
 
 import asyncio
 import logging
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
@@ -47,14 +48,28 @@ def publish(groups: list[str], type: str, data: dict) -> None:
         deliver([event])
 
 
+def publish_many(events: Iterable[tuple[list[str], str, dict]]) -> None:
+    """`publish` for many `(groups, type, data)` at once: one multi-row INSERT into the
+    outbox (sweeps and batch settlement announce thousands of changes)."""
+    rows = OutboxEvent.objects.bulk_create(
+        [OutboxEvent(groups=groups, type=type, data=data) for groups, type, data in events]
+    )
+    if not rows or not settings.PM_EVENTS_DIRECT:
+        return
+    if transaction.get_connection().in_atomic_block:
+        _transaction_batch().add(*rows)
+    else:
+        deliver(rows)
+
+
 class _Batch(list):
     """The events of one transaction, pushed together after it commits."""
 
-    def add(self, event: OutboxEvent) -> None:
-        # Each event joins the batch from its own on-commit hook, which Django drops with
+    def add(self, *events: OutboxEvent) -> None:
+        # Events join the batch from their own on-commit hook, which Django drops with
         # the hooks of a savepoint that rolls back; the flush is moved after it, so it
         # runs once every surviving event has joined.
-        transaction.on_commit(partial(self.append, event))
+        transaction.on_commit(partial(self.extend, events))
         hooks = transaction.get_connection().run_on_commit
         flush = next(i for i, (_, func, _) in enumerate(hooks) if func == self.flush)
         hooks.append(hooks.pop(flush))

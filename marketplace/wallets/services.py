@@ -1,6 +1,7 @@
 """Wallet services: executing signed actions, sessions and tokens, faucet, withdrawals."""
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -13,7 +14,7 @@ from ledger import selectors as ledger_selectors
 from ledger import services as ledger
 from marketplace.core import errors, throttles
 from marketplace.core.actions import REGISTRY, ActionContext, Reply
-from marketplace.realtime.events import publish, user_group
+from marketplace.realtime.events import publish, publish_many, user_group
 
 from .models import ApiToken, SignedAction, Wallet, Withdrawal, WithdrawalStatus
 from .serializers import WithdrawalSerializer
@@ -275,13 +276,28 @@ def _decimals(asset: str) -> int:
 
 def notify_balance(public_key: str) -> None:
     """Tell the wallet's sockets its balances changed (after commit)."""
-    balances = [
-        {
-            "asset": b.asset,
-            "available": str(b.available),
-            "held": str(b.held),
-            "staked": str(b.staked),
-        }
-        for b in ledger_selectors.balances(public_key)
-    ]
-    publish([user_group(public_key)], "balance", {"balances": balances})
+    publish(
+        [user_group(public_key)], "balance", _balance_data(ledger_selectors.balances(public_key))
+    )
+
+
+def notify_balances(public_keys: Iterable[str]) -> None:
+    """`notify_balance` for many wallets, in a few statements whatever their number."""
+    publish_many(
+        ([user_group(key)], "balance", _balance_data(balances))
+        for key, balances in sorted(ledger_selectors.balances_of(public_keys).items())
+    )
+
+
+def _balance_data(balances: list[ledger_selectors.Balance]) -> dict:
+    return {
+        "balances": [
+            {
+                "asset": b.asset,
+                "available": str(b.available),
+                "held": str(b.held),
+                "staked": str(b.staked),
+            }
+            for b in balances
+        ]
+    }
