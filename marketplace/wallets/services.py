@@ -35,12 +35,17 @@ def execute_signed_action(
 ) -> ActionResult:
     """Verify a signed-action envelope and run it exactly once.
 
-    Order matters: shape (400) → signature (401) → rate limit (429, counted per
-    verified wallet) → domain (401) → replay check (an
+    Order matters: shape (400) → signature (401) → domain (401) → replay check (an
     identical payload returns the first answer, another payload with the same nonce
-    is 409) → freshness (401) → URL ids (400) → params (400) → the service, inside one
-    transaction together with the audit record. A nonce is consumed only when the
-    signature verified and the service succeeded; on any error nothing is stored.
+    is 409) → freshness (401) → URL ids (400) → params (400) → the wallet's rate limit
+    (429) → the service, inside one transaction together with the audit record. A
+    nonce is consumed only when the signature verified and the service succeeded; on
+    any error nothing is stored.
+
+    The wallet's allowance is charged only for an envelope that passed every check
+    and is not a replay: a leaked stale, foreign-domain or used signature sent again
+    and again must not lock its owner out. Failures count against the client IP (the
+    per-IP limit every API request pays).
     """
     envelope = parse_envelope(body)
     if envelope.action != action:
@@ -48,7 +53,6 @@ def execute_signed_action(
             f"This endpoint takes the action {action!r}.", {"action": "mismatch"}
         )
     crypto_type = verify(envelope)
-    throttles.check_signed_action(envelope.public_key, action)
     if envelope.domain != settings.PM_DOMAIN:
         raise errors.WrongDomain()
     spec = REGISTRY[action]
@@ -78,6 +82,8 @@ def execute_signed_action(
                 signature="0x" + envelope.signature.hex(),
                 crypto_type=crypto_type,
             )
+            # After the insert: a used nonce has failed on its unique key by now.
+            throttles.check_signed_action(envelope.public_key, action)
             ctx = ActionContext(
                 action_id=record.pk,
                 idempotency_key=f"action:{record.pk}",

@@ -86,3 +86,37 @@ def test_a_signed_post_to_a_path_that_also_reads_counts_once_against_the_ip(api,
         assert api.post(path, {}, format="json", **headers).status_code == 400
     response = api.post(path, {}, format="json", **headers)
     assert (response.status_code, code(response)) == (429, "rate_limited")
+
+
+@pytest.mark.parametrize(
+    "leak",
+    [
+        pytest.param(lambda signer: {"issued_at": "2020-01-01T00:00:00Z"}, id="stale"),
+        pytest.param(lambda signer: {"domain": "phishing.example"}, id="wrong-domain"),
+    ],
+)
+@override_settings(PM_RATE_ADDRESS="2/minute")
+def test_a_leaked_signature_sent_again_and_again_does_not_lock_its_owner_out(actions, carol, leak):
+    leaked = carol.envelope("faucet", ONE, **leak(carol))
+    for _ in range(5):
+        assert actions.client.post(FAUCET, leaked, format="json").status_code == 401
+    assert actions.post(FAUCET, carol, "faucet", ONE).status_code == 200
+
+
+@override_settings(PM_RATE_ADDRESS="2/minute")
+def test_replaying_a_used_signature_does_not_use_up_the_allowance(actions, carol):
+    used = carol.envelope("faucet", ONE)
+    assert actions.client.post(FAUCET, used, format="json").status_code == 200
+    for _ in range(5):
+        replay = actions.client.post(FAUCET, used, format="json")
+        assert replay["Idempotent-Replayed"] == "true"
+    assert actions.post(FAUCET, carol, "faucet", ONE).status_code == 200
+    assert balance(carol) == 2
+
+
+@override_settings(PM_RATE_ADDRESS="2/minute")
+def test_invalid_params_do_not_use_up_the_allowance(actions, carol):
+    for _ in range(5):
+        bad = actions.post(FAUCET, carol, "faucet", {"asset": "DOT", "amount": "-1"})
+        assert bad.status_code == 400
+    assert actions.post(FAUCET, carol, "faucet", ONE).status_code == 200
