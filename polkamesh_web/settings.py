@@ -333,7 +333,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["marketplace.core.rest.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "marketplace.core.rest.Pagination",
     "DEFAULT_THROTTLE_CLASSES": ["marketplace.core.throttles.IpThrottle"],
     # How many proxies stand in front (each appends to X-Forwarded-For). 0: the client

@@ -12,14 +12,14 @@ from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import exceptions as drf
-from rest_framework import serializers
+from rest_framework import parsers, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 from ledger.errors import LedgerError
 from ledger.fields import MAX_AMOUNT
 
-from . import errors
+from . import errors, jsontext
 from .identity import InvalidAddress, public_key_from_address
 
 log = logging.getLogger(__name__)
@@ -101,6 +101,18 @@ def exception_handler(exc, context):
 # the same when it happens outside the API's views (in a middleware).
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 UNAVAILABLE = error_body("unavailable", "The service is briefly unavailable; retry shortly.")
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser on the one JSON reader (core/jsontext.py): deep nesting,
+    NaN, NUL, lone surrogates and duplicate keys are a 400, not a 500 later."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
+        try:
+            return jsontext.loads(stream.read().decode(encoding))
+        except (UnicodeDecodeError, jsontext.JSONTextError) as exc:
+            raise drf.ParseError(f"JSON parse error - {exc}") from exc
 
 
 class Pagination(PageNumberPagination):

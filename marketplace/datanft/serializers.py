@@ -5,6 +5,7 @@ import math
 
 from rest_framework import serializers
 
+from marketplace.core.jsontext import JSONTextError, check_storable
 from marketplace.core.rest import AddressField, AmountField
 
 from .models import Category, DataNFT, Reading
@@ -102,6 +103,10 @@ class ReadingInSerializer(serializers.Serializer):
     def to_internal_value(self, data):
         validated = super().to_internal_value(data)  # refuses anything but an object
         extra = {key: item for key, item in data.items() if key not in ("ts", "value")}
+        try:
+            check_storable(extra)
+        except JSONTextError as exc:
+            raise serializers.ValidationError({"extra": str(exc)}) from exc
         size = len(json.dumps(extra, sort_keys=True, separators=(",", ":")))
         if size > MAX_EXTRA_CHARS:
             raise serializers.ValidationError(

@@ -7,6 +7,7 @@ import json
 from rest_framework import serializers
 
 from marketplace.core.actions import signed_action
+from marketplace.core.jsontext import StorableJSONField
 from marketplace.core.rest import AmountField
 from marketplace.providers.models import Capability
 from marketplace.wallets.actions import AssetField
@@ -94,7 +95,7 @@ class ResultParams(JobIdParams):
     result_hash = serializers.RegexField(
         r"^[0-9a-f]{64}$", error_messages={"invalid": "A sha256 digest: 64 lowercase hex chars."}
     )
-    result_content = serializers.JSONField(required=False, allow_null=True)
+    result_content = StorableJSONField(required=False, allow_null=True)
 
     def validate(self, data: dict) -> dict:
         content = data.get("result_content")

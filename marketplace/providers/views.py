@@ -6,6 +6,7 @@ the page or one partial of it."""
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -87,15 +88,17 @@ def provide(request):
     return render(request, "providers/provide.html", context)
 
 
-def _fragment(request, partial: str, build) -> object:
+def _fragment(request, partial: str, build, *, provider_only: bool = False) -> object:
     provider = _provider(request)
+    if provider is None and provider_only:
+        return HttpResponse(status=204)  # nothing to show (htmx swaps nothing on a 204)
     context = build(provider) if provider is not None else {"provider": None}
     return render(request, f"providers/provide.html#{partial}", context)
 
 
 def summary_fragment(request):
     """Stake, reputation and earnings again, after add_stake / unbond or a reconnect."""
-    return _fragment(request, "summary", summary_context)
+    return _fragment(request, "summary", summary_context, provider_only=True)
 
 
 def open_jobs_fragment(request):

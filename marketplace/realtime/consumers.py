@@ -12,6 +12,7 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from marketplace.core import jsontext
 from marketplace.core.hooks import groups_for, wallet_for_socket
 
 from . import relay
@@ -83,8 +84,20 @@ class EventsConsumer(PushDispatch, AsyncJsonWebsocketConsumer):
         for group in self._own_groups():
             await self.channel_layer.group_discard(group, self.channel_name)
 
-    async def receive_json(self, content, **kwargs):
-        if content.get("type") == "ping":
+    async def receive(self, text_data=None, bytes_data=None):
+        """Agents may ping. Anything else that is not a JSON object gets an error
+        message, and the socket stays open (the library would close it with 1011)."""
+        try:
+            content = jsontext.loads(text_data) if text_data is not None else None
+        except jsontext.JSONTextError as exc:
+            content, problem = None, str(exc)
+        else:
+            problem = 'Send a JSON object such as {"type": "ping"}.'
+        if not isinstance(content, dict):
+            await self.send_json(
+                {"type": "error", "data": {"code": "invalid_params", "message": problem}}
+            )
+        elif content.get("type") == "ping":
             await self.send_json({"type": "pong", "data": {}})
 
     async def event_forward(self, message):

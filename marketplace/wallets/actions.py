@@ -1,5 +1,7 @@
 """Signed actions of the wallets app: login, faucet, withdraw."""
 
+import re
+
 from rest_framework import serializers
 
 from ledger import selectors as ledger_selectors
@@ -9,14 +11,22 @@ from marketplace.core.rest import AddressField, AmountField
 from . import services
 from .serializers import BalanceSerializer, WithdrawalSerializer
 
+ASSET_CODE = re.compile(r"[A-Za-z0-9]{1,16}")
+
 
 class AssetField(serializers.CharField):
+    """An asset code of the ledger. The text is checked before the lookup (DRF runs
+    validators only after this): what is not an asset code's spelling never reaches
+    the database."""
+
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 16)
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
         code = super().to_internal_value(data)
+        if not ASSET_CODE.fullmatch(code):
+            raise serializers.ValidationError("Not an asset code (letters and digits).")
         if not ledger_selectors.asset_exists(code):
             raise serializers.ValidationError(f"Unknown asset {code!r}.")
         return code

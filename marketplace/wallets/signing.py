@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from substrateinterface import Keypair, KeypairType
 
+from marketplace.core import jsontext
 from marketplace.core.errors import BadSignature, InvalidParams
 from marketplace.core.identity import InvalidAddress, public_key_from_address
 
@@ -51,9 +52,9 @@ def parse_envelope(body: object) -> Envelope:
             "signature must be 0x followed by 128 hex digits.", {"signature": "invalid"}
         )
     try:
-        obj = json.loads(raw)
-    except (ValueError, RecursionError) as exc:
-        raise InvalidParams("payload is not JSON.", {"payload": "invalid"}) from exc
+        obj = jsontext.loads(raw)
+    except jsontext.JSONTextError as exc:
+        raise InvalidParams(f"payload: {exc}", {"payload": "invalid"}) from exc
     if not isinstance(obj, dict) or set(obj) != PAYLOAD_KEYS:
         raise InvalidParams(
             "payload must have exactly action, address, domain, nonce, issued_at and params.",
