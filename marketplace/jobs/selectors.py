@@ -73,7 +73,14 @@ def escrow_amount(job: Job) -> int:
 
 
 def has_open_jobs(provider: Provider) -> bool:
-    return Job.objects.filter(assigned_provider=provider, status__in=OPEN_FOR_PROVIDER).exists()
+    """Whether the provider has work its stake answers for: an assigned job not yet
+    delivered, or an open bid (which the owner may accept at any moment)."""
+    return (
+        Job.objects.filter(assigned_provider=provider, status__in=OPEN_FOR_PROVIDER).exists()
+        or Bid.objects.filter(
+            provider=provider, status=BidStatus.OPEN, job__status=JobStatus.REGISTERED
+        ).exists()
+    )
 
 
 # --- What the pages show -----------------------------------------------------------------

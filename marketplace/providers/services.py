@@ -96,7 +96,7 @@ def unbond(wallet: Wallet, *, amount: int, idempotency_key: str) -> Unbonding:
     """Move `amount` of stake to unbonding; the sweep returns it after PM_UNBOND_SECONDS.
 
     Preconditions: the wallet is a provider (else Forbidden); the stake holds `amount`
-    (else InsufficientFunds); while the provider has open jobs the stake left is at
+    (else InsufficientFunds); while the provider has open jobs or bids the stake left is at
     least PM_MIN_STAKE (else BelowMinimum). The provider row lock serialises this with
     `assign_provider`, so no job is assigned between the check and the move."""
     from marketplace.jobs.selectors import has_open_jobs  # jobs depend on providers
@@ -106,7 +106,7 @@ def unbond(wallet: Wallet, *, amount: int, idempotency_key: str) -> Unbonding:
         left = selectors.stake_of(provider) - amount
         if 0 <= left < settings.PM_MIN_STAKE and has_open_jobs(provider):
             raise errors.BelowMinimum(
-                f"While you have open jobs at least {settings.PM_MIN_STAKE} stays staked.",
+                f"While you have open jobs or bids at least {settings.PM_MIN_STAKE} stays staked.",
                 {"amount": "would leave less than the minimum stake"},
             )
         owner = provider.wallet.public_key

@@ -215,3 +215,44 @@ def test_the_provider_list_reads_stakes_with_the_providers_not_two_queries_each(
     }
     for address, (staked, _) in more.items():  # the detail, read on its own, agrees
         assert api.get(f"/api/providers/{address}").json()["stake"] == staked
+
+
+def test_an_open_bid_keeps_the_minimum_stake_bonded(bob_provides, actions, alice, bob, fund):
+    fund(alice, 100 * DOT)
+    job = ok(submit(actions, alice), 201)
+    ok(step(actions, bob, job["id"], "bids", price=str(DOT), sla_seconds=60), 201)
+    response = actions.post("/api/providers/unbond", bob, "unbond", {"amount": str(150 * DOT)})
+    assert error(response) == (409, "below_minimum")
+    assert stake(bob) == 150 * DOT
+    ok(actions.post("/api/providers/unbond", bob, "unbond", {"amount": str(50 * DOT)}))
+    ok(step(actions, alice, job["id"], "cancel"))  # the bid's job is gone: all may go
+    ok(actions.post("/api/providers/unbond", bob, "unbond", {"amount": str(100 * DOT)}))
+    assert stake(bob) == 0
+
+
+def test_a_bid_whose_provider_fell_below_the_minimum_stake_cannot_be_assigned(
+    bob_provides, actions, alice, bob, fund, settings
+):
+    fund(alice, 100 * DOT)
+    job = ok(submit(actions, alice), 201)
+    bid = ok(step(actions, bob, job["id"], "bids", price=str(DOT), sla_seconds=60), 201)
+    settings.PM_MIN_STAKE = 200 * DOT  # as after a slash: 150 DOT is no longer enough
+    response = step(actions, alice, job["id"], "assign", bid_id=bid["id"])
+    assert error(response) == (409, "below_minimum")
+    assert Job.objects.get(pk=job["id"]).status == "registered"
+
+
+def test_auto_assign_passes_over_a_provider_below_the_minimum_stake(
+    bob_provides, actions, alice, bob, fund, settings
+):
+    from marketplace.jobs.services import auto_assign
+
+    fund(alice, 100 * DOT)
+    job = ok(submit(actions, alice, auto_assign=True), 201)
+    ok(step(actions, bob, job["id"], "bids", price=str(DOT), sla_seconds=60), 201)
+    Job.objects.filter(pk=job["id"]).update(bid_window_ends_at=timezone.now())
+    settings.PM_MIN_STAKE = 200 * DOT
+    assert auto_assign(job["id"]) is False
+    job_row = Job.objects.get(pk=job["id"])
+    assert (job_row.status, job_row.assigned_provider) == ("registered", None)
+    assert job_row.bids.get().status == "rejected"

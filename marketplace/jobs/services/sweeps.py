@@ -1,10 +1,12 @@
 """The sweeps: each due job in its own transaction, locked with SKIP LOCKED and
 re-checked (core/sweeps.py runs the loop; jobs/tasks.py schedules them)."""
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from marketplace.core.sweeps import Notify, sweep
+from marketplace.providers import selectors as provider_selectors
 from marketplace.providers import services as provider_services
 from marketplace.providers.services import Outcome
 from marketplace.wallets.services import notify_balance
@@ -30,8 +32,9 @@ def expire_overdue() -> int:
 
 
 def auto_assign(job_id: int, notify: Notify = notify_balance) -> bool:
-    """Assign the best open bid by score (see `bid_score`) among active providers; bids
-    of deactivated providers are rejected. False if the job is not (or no longer) due."""
+    """Assign the best open bid by score (see `bid_score`) among active providers with
+    at least PM_MIN_STAKE staked; the other bids are rejected. False if the job is not
+    (or no longer) due."""
     now = timezone.now()
     with transaction.atomic():
         job = _lock_due(selectors.closed_bid_windows(), job_id)
@@ -40,7 +43,7 @@ def auto_assign(job_id: int, notify: Notify = notify_balance) -> bool:
         bids = list(job.bids.filter(status=BidStatus.OPEN).select_related("provider"))
         for bid in sorted(bids, key=lambda b: (-bid_score(job, b), b.pk)):
             provider = provider_services.lock_provider(bid.provider_id)
-            if provider.active:
+            if provider.active and provider_selectors.stake_of(provider) >= settings.PM_MIN_STAKE:
                 _assign(job, bid, provider, now, notify, note="auto-assigned")
                 return True
             bid.status = BidStatus.REJECTED

@@ -129,7 +129,9 @@ def assign_provider(wallet: Wallet, *, job_id: int, bid_id: int) -> Job:
 
     Preconditions: the wallet owns the job (else Forbidden); the job is registered (else
     InvalidState) and before its deadline (else DeadlinePassed); the bid is an open bid
-    on this job (NotFound / InvalidState) by an active provider (else InvalidState)."""
+    on this job (NotFound / InvalidState) by an active provider (else InvalidState)
+    whose stake is still at least PM_MIN_STAKE (else BelowMinimum: slashed or
+    unbonded since the bid, it would have nothing to lose by missing the deadline)."""
     now = timezone.now()
     with transaction.atomic():
         job = _lock(job_id)
@@ -144,6 +146,8 @@ def assign_provider(wallet: Wallet, *, job_id: int, bid_id: int) -> Job:
         provider = provider_services.lock_provider(bid.provider_id)
         if not provider.active:
             raise errors.InvalidState("That provider is deactivated.")
+        if provider_selectors.stake_of(provider) < settings.PM_MIN_STAKE:
+            raise errors.BelowMinimum("That provider's stake is below the minimum stake.")
         _assign(job, bid, provider, now, notify_balance)
     return job
 
