@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from nacl.bindings import crypto_core_ed25519_is_valid_point
 from substrateinterface import Keypair, KeypairType
 
 from marketplace.core import jsontext
@@ -111,11 +112,27 @@ def verify(envelope: Envelope) -> str:
     return crypto
 
 
+def sound_key(crypto: str, public_key: str) -> bool:
+    """Whether `public_key` (hex) can be a real key of `crypto`. The sr25519 all-zero
+    key is the group's identity, and ed25519 keys of small order (the identity, the
+    points of order 2, 4 and 8) or outside the prime-order subgroup let a signature
+    of zeros verify any message; libsodium's point check refuses exactly those."""
+    key = bytes.fromhex(public_key)
+    if crypto == "sr25519":
+        return key != bytes(32)
+    return crypto_core_ed25519_is_valid_point(key)
+
+
 def verify_signature(public_key: str, message: bytes, signature: bytes) -> str | None:
     """The crypto type ("sr25519" or "ed25519") of the key `public_key` (hex) whose
     signature over `message`, raw or wrapped in <Bytes>…</Bytes>, is `signature`; None
-    if neither verifies. Malformed signatures make the library raise: that is a no too."""
+    if neither verifies. Malformed signatures make the library raise: that is a no too.
+
+    Degenerate keys are refused before any check: for them a forged signature
+    verifies over any message (see `sound_key`)."""
     for name, crypto_type in (("sr25519", KeypairType.SR25519), ("ed25519", KeypairType.ED25519)):
+        if not sound_key(name, public_key):
+            continue
         keypair = Keypair(public_key=public_key, ss58_format=42, crypto_type=crypto_type)
         for candidate in (message, b"<Bytes>" + message + b"</Bytes>"):
             try:
