@@ -214,7 +214,11 @@ async def test_an_ended_subscription_updates_the_subscribers_page_live(
     communicator = WebsocketCommunicator(
         application,
         "/ws/live/",
-        headers=[(b"origin", b"http://localhost"), (b"cookie", cookie.encode())],
+        headers=[
+            (b"origin", b"http://localhost"),
+            (b"host", b"localhost"),
+            (b"cookie", cookie.encode()),
+        ],
     )
     connected, _ = await communicator.connect()
     assert connected

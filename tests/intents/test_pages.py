@@ -205,7 +205,9 @@ async def test_an_anonymous_page_hears_a_batch_settle(pool):
     from marketplace.intents.services import open_epoch, settle_batch
 
     communicator = WebsocketCommunicator(
-        application, "/ws/live/", headers=[(b"origin", b"http://localhost")]
+        application,
+        "/ws/live/",
+        headers=[(b"origin", b"http://localhost"), (b"host", b"localhost")],
     )
     connected, _ = await communicator.connect()
     assert connected

@@ -180,7 +180,11 @@ async def live_socket(client) -> WebsocketCommunicator:
     communicator = WebsocketCommunicator(
         application,
         "/ws/live/",
-        headers=[(b"origin", b"http://localhost"), (b"cookie", cookie.encode())],
+        headers=[
+            (b"origin", b"http://localhost"),
+            (b"host", b"localhost"),
+            (b"cookie", cookie.encode()),
+        ],
     )
     connected, _ = await communicator.connect()
     assert connected

@@ -48,7 +48,11 @@ async def test_a_signed_in_page_receives_its_balances_as_out_of_band_html(client
     communicator = WebsocketCommunicator(
         application,
         "/ws/live/",
-        headers=[(b"origin", b"http://localhost"), (b"cookie", cookie.encode())],
+        headers=[
+            (b"origin", b"http://localhost"),
+            (b"host", b"localhost"),
+            (b"cookie", cookie.encode()),
+        ],
     )
     connected, _ = await communicator.connect()
     assert connected
@@ -68,3 +72,24 @@ async def test_a_live_socket_from_a_foreign_origin_is_refused():
     )
     connected, _ = await communicator.connect()
     assert not connected
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("origin", "host", "accepted"),
+    [
+        ("http://localhost:8000", "localhost:8000", True),
+        ("http://localhost:8001", "localhost:8000", False),  # another port of the host
+        ("https://localhost:8000", "localhost:8000", False),  # another scheme
+        ("http://localhost", "localhost:8000", False),
+        ("http://evil.example:8000", "evil.example:8000", False),  # not an allowed host
+        ("null", "localhost:8000", False),
+    ],
+)
+async def test_a_live_socket_must_come_from_the_pages_own_origin(origin, host, accepted):
+    communicator = WebsocketCommunicator(
+        application, "/ws/live/", headers=[(b"origin", origin.encode()), (b"host", host.encode())]
+    )
+    connected, _ = await communicator.connect()
+    assert connected is accepted
+    await communicator.disconnect()
