@@ -1,6 +1,7 @@
 // Builds the committed browser bundles:
 //   static/js/wallet.js       the page's wallet + htmx bundle (frontend/src/wallet.js)
-//   static/js/fake-wallet.js  the keyring-backed test wallet (frontend/src/fake-wallet.js)
+//   tests/e2e/fake-wallet.js  the keyring-backed test wallet (frontend/src/fake-wallet.js);
+//                             beside the browser tests, never in static/ (never served)
 //   static/js/charts.js       uPlot charts from json_script data (frontend/src/charts.js)
 // and copies Pico CSS's and uPlot's stylesheets to static/css/.
 // Usage: npm run build            (minified, what gets committed)
@@ -45,7 +46,7 @@ async function noWasmCrypto() {
 
 const bundles = [
   { entry: 'frontend/src/wallet.js', out: 'static/js/wallet.js', plugins: [await noWasmCrypto()] },
-  { entry: 'frontend/src/fake-wallet.js', out: 'static/js/fake-wallet.js', plugins: [] },
+  { entry: 'frontend/src/fake-wallet.js', out: 'tests/e2e/fake-wallet.js', plugins: [] },
   { entry: 'frontend/src/charts.js', out: 'static/js/charts.js', plugins: [] },
 ];
 

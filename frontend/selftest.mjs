@@ -7,7 +7,7 @@
 //
 // Signatures come from two places:
 //  - @polkadot/keyring directly, over u8aWrapBytes(payload) (what the extension does);
-//  - the built static/js/fake-wallet.js bundle, loaded as a browser would and
+//  - the built tests/e2e/fake-wallet.js bundle, loaded as a browser would and
 //    driven through window.injectedWeb3 → enable → signer.signRaw with
 //    stringToHex(payload), exactly the call static/js/wallet.js makes.
 import { Keyring } from '@polkadot/keyring';
@@ -56,12 +56,12 @@ const out = { signatures: [], canonical: [], sealed: null };
   globalThis.window = globalThis;
   globalThis.__pmFakeWalletAccount = 'Bob';
   // An IIFE meant for a page: run it as a script would run (indirect eval = global scope).
-  (0, eval)(readFileSync(join(root, 'static/js/fake-wallet.js'), 'utf8'));
+  (0, eval)(readFileSync(join(root, 'tests/e2e/fake-wallet.js'), 'utf8'));
   const ext = await globalThis.injectedWeb3['polkadot-js'].enable('PolkaMesh');
   const [first] = await ext.accounts.get();
   const payload = makePayload({ action: 'login', address: first.address, domain: 'polkamesh.test', params: {} });
   const { signature } = await ext.signer.signRaw({ address: first.address, data: stringToHex(payload), type: 'bytes' });
-  out.signatures.push({ via: 'static/js/fake-wallet.js', name: first.name, address: first.address, payload, signature });
+  out.signatures.push({ via: 'tests/e2e/fake-wallet.js', name: first.name, address: first.address, payload, signature });
 }
 
 // 3. canonical JSON cases: Python must produce the same string from JSON.stringify's text

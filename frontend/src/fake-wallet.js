@@ -1,8 +1,8 @@
-// Entry point of static/js/fake-wallet.js: a keyring-backed stand-in for the
+// Entry point of tests/e2e/fake-wallet.js: a keyring-backed stand-in for the
 // polkadot{.js} extension, for browser tests only (never served to users).
 //
 //   context.add_init_script(script="window.__pmFakeWalletAccount = 'Bob'")  # optional, first
-//   context.add_init_script(path="static/js/fake-wallet.js")
+//   context.add_init_script(path="tests/e2e/fake-wallet.js")
 //
 // It injects window.injectedWeb3['polkadot-js'] exactly like the extension's
 // content script does, so extension-dapp's web3Enable / web3Accounts /

@@ -42,3 +42,11 @@ def test_the_api_docs_load_their_script_from_this_site(client):
     page = client.get("/api/docs/").content.decode()
     assert "cdn" not in page.lower()
     assert "<script>" not in page.replace(" ", "")
+
+
+def test_the_test_only_wallet_is_not_served(client):
+    from django.contrib.staticfiles import finders
+
+    assert finders.find("js/fake-wallet.js") is None
+    assert client.get("/static/js/fake-wallet.js").status_code == 404
+    assert client.get("/static/js/wallet.js").status_code == 200  # the real one is

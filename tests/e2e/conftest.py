@@ -60,7 +60,7 @@ def open_as(browser, live_server_url, transactional_db, request):
             base_url=live_server_url, viewport={"width": 1200, "height": 900}
         )
         context.add_init_script(script=f"window.__pmFakeWalletAccount = {account!r};")
-        context.add_init_script(path=str(ROOT / "static/js/fake-wallet.js"))
+        context.add_init_script(path=str(ROOT / "tests/e2e/fake-wallet.js"))
         page = context.new_page()
         page.on("console", lambda message: console.append(message.text))
         page.set_default_timeout(15_000)
