@@ -3,8 +3,12 @@ only moves through services (withdrawal, dispute and slashing actions in the dom
 admins)."""
 
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.http import urlencode
 
 from .models import Account, Asset, Hold, Transfer
+from .units import money
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -21,6 +25,19 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+def change_link(obj):
+    """A link to a ledger record's page (the platform's helpers live above the ledger)."""
+    if obj is None:
+        return "—"
+    url = reverse(f"admin:ledger_{obj._meta.model_name}_change", args=[obj.pk])
+    return format_html('<a href="{}">{}</a>', url, obj)
+
+
+def transfers_link(text: str, **filters):
+    url = reverse("admin:ledger_transfer_changelist")
+    return format_html('<a href="{}?{}">{}</a>', url, urlencode(filters), text)
+
+
 @admin.register(Asset)
 class AssetAdmin(ReadOnlyAdmin):
     list_display = ["code", "name", "decimals"]
@@ -28,9 +45,22 @@ class AssetAdmin(ReadOnlyAdmin):
 
 @admin.register(Account)
 class AccountAdmin(ReadOnlyAdmin):
-    list_display = ["code", "asset", "kind", "balance", "created_at"]
+    list_display = ["code", "asset", "kind", "balance_units", "created_at"]
     list_filter = ["asset", "kind"]
     search_fields = ["code"]
+    readonly_fields = ["balance_units", "transfers"]
+
+    @admin.display(description="balance", ordering="balance")
+    def balance_units(self, account):
+        return money(account.balance, account.asset_id)
+
+    @admin.display(description="transfers")
+    def transfers(self, account):
+        return format_html(
+            "{} · {}",
+            transfers_link("out", debit_account=account.pk),
+            transfers_link("in", credit_account=account.pk),
+        )
 
 
 @admin.register(Transfer)
@@ -38,8 +68,7 @@ class TransferAdmin(ReadOnlyAdmin):
     list_display = [
         "id",
         "created_at",
-        "asset",
-        "amount",
+        "amount_units",
         "kind",
         "debit_account",
         "credit_account",
@@ -48,11 +77,45 @@ class TransferAdmin(ReadOnlyAdmin):
     list_filter = ["asset", "kind"]
     search_fields = ["reference", "idempotency_key", "debit_account__code", "credit_account__code"]
     list_select_related = ["debit_account", "credit_account"]
+    readonly_fields = ["amount_units", "debit_link", "credit_link", "hold_link"]
+
+    @admin.display(description="amount", ordering="amount")
+    def amount_units(self, transfer):
+        return money(transfer.amount, transfer.asset_id)
+
+    @admin.display(description="from")
+    def debit_link(self, transfer):
+        return change_link(transfer.debit_account)
+
+    @admin.display(description="to")
+    def credit_link(self, transfer):
+        return change_link(transfer.credit_account)
+
+    @admin.display(description="hold")
+    def hold_link(self, transfer):
+        return change_link(transfer.hold)
 
 
 @admin.register(Hold)
 class HoldAdmin(ReadOnlyAdmin):
-    list_display = ["id", "created_at", "asset", "amount", "status", "reference", "payer"]
+    list_display = ["id", "created_at", "amount_units", "status", "reference", "payer"]
     list_filter = ["asset", "status"]
     search_fields = ["reference", "payer__code"]
     list_select_related = ["payer"]
+    readonly_fields = ["amount_units", "left", "payer_link", "transfers"]
+
+    @admin.display(description="held at first", ordering="amount")
+    def amount_units(self, hold):
+        return money(hold.amount, hold.asset_id)
+
+    @admin.display(description="still held")
+    def left(self, hold):
+        return money(hold.account.balance, hold.asset_id)
+
+    @admin.display(description="payer")
+    def payer_link(self, hold):
+        return change_link(hold.payer)
+
+    @admin.display(description="transfers")
+    def transfers(self, hold):
+        return transfers_link("transfers of this hold", hold=hold.pk)

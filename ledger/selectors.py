@@ -2,8 +2,10 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import TruncDate
 
 from .fields import AmountField
 from .models import Account, AccountKind, Asset, Hold, HoldStatus, Transfer
@@ -171,3 +173,34 @@ def statement(owner: str) -> QuerySet[Transfer]:
         .select_related("debit_account", "credit_account")
         .order_by("-id")
     )
+
+
+def fees_earned(since: datetime) -> dict[str, int]:
+    """What the treasury (the fees accounts) received since `since`, per asset."""
+    rows = (
+        Transfer.objects.filter(created_at__gte=since, credit_account__kind=AccountKind.FEES)
+        .values("asset_id")
+        .annotate(total=Sum("amount"))
+    )
+    return {row["asset_id"]: int(row["total"]) for row in rows}
+
+
+def daily_volume(kinds: list[str], days: int) -> dict[str, list[int]]:
+    """Per asset, the amount moved by transfers of `kinds` on each of the last `days`
+    days (UTC), oldest first; today is the last."""
+    today = datetime.now(UTC).date()
+    first = today - timedelta(days=days - 1)
+    rows = (
+        Transfer.objects.filter(
+            kind__in=kinds, created_at__gte=datetime.combine(first, time.min, tzinfo=UTC)
+        )
+        .annotate(day=TruncDate("created_at", tzinfo=UTC))
+        .values("asset_id", "day")
+        .annotate(total=Sum("amount"))
+    )
+    series: dict[str, list[int]] = {}
+    for row in rows:
+        series.setdefault(row["asset_id"], [0] * days)[(row["day"] - first).days] += int(
+            row["total"]
+        )
+    return series

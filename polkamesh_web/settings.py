@@ -106,7 +106,7 @@ SECURE_CSP = {
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    "polkamesh_web.console.ConsoleAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -265,6 +265,8 @@ PM_FAUCET_MAX = env_int("PM_FAUCET_MAX", 1000)  # whole units of the asset per c
 PM_BATCH_INTERVAL_SECONDS = env_int("PM_BATCH_INTERVAL_SECONDS", 30)
 PM_DEFAULT_SLIPPAGE_BPS = env_int("PM_DEFAULT_SLIPPAGE_BPS", 50)  # the quote's suggested minimum
 PM_REVIEW_WINDOW_SECONDS = env_int("PM_REVIEW_WINDOW_SECONDS", 24 * 3600)
+# Staff aim to resolve a dispute within this long; the console counts down to it.
+PM_DISPUTE_SLA_SECONDS = env_int("PM_DISPUTE_SLA_SECONDS", 72 * 3600)
 PM_BID_WINDOW_SECONDS = env_int("PM_BID_WINDOW_SECONDS", 60)
 PM_SWEEP_INTERVAL_SECONDS = env_int("PM_SWEEP_INTERVAL_SECONDS", 10)
 PM_MIN_DEADLINE_SECONDS = env_int("PM_MIN_DEADLINE_SECONDS", 300)
@@ -285,6 +287,17 @@ PM_CHAIN_CONFIRMATIONS = env_int("PM_CHAIN_CONFIRMATIONS", 2)
 PM_CHAIN_ASSETS = dict(
     item.split("=", 1) for item in env_list("PM_CHAIN_ASSETS", ["DOT=native", "USDT=1984"])
 )
+# Four eyes on money out: a withdrawal above its asset's amount (smallest units) waits
+# for an operator's approval before it is paid. An asset not named is never reviewed.
+PM_WITHDRAW_REVIEW_THRESHOLD = {
+    asset: int(amount)
+    for asset, amount in (
+        item.split("=", 1)
+        for item in env_list(
+            "PM_WITHDRAW_REVIEW_THRESHOLD", ["DOT=10000000000000", "USDT=10000000000"]
+        )
+    )
+}
 # The first block a new deployment reads deposits from (its cursor then moves on).
 PM_CHAIN_START_BLOCK = env_int("PM_CHAIN_START_BLOCK", 0)
 PM_CHAIN_POLL_SECONDS = float(env_str("PM_CHAIN_POLL_SECONDS", "1"))
@@ -413,6 +426,10 @@ CELERY_BEAT_SCHEDULE = {
     "trim-outbox": {"task": "marketplace.core.tasks.trim_outbox", "schedule": 3600},
     "settle-batches": {
         "task": "marketplace.intents.tasks.settle_due_batches",
+        "schedule": PM_BATCH_INTERVAL_SECONDS,
+    },
+    "verify-batches": {
+        "task": "marketplace.intents.tasks.verify_settled_batches",
         "schedule": PM_BATCH_INTERVAL_SECONDS,
     },
     "sweep-bid-windows": {

@@ -1,8 +1,8 @@
 from django.contrib import admin, messages
 
-from marketplace.core.admin_base import NoAddDeleteAdmin, ReadOnlyAdmin
+from marketplace.core.admin_base import NoAddDeleteAdmin, ReadOnlyAdmin, log_staff_action
 
-from . import services
+from . import selectors, services
 from .models import ChainState, Deposit, Payout
 
 
@@ -14,14 +14,28 @@ class ChainStateAdmin(NoAddDeleteAdmin):
     readonly_fields = [f.name for f in ChainState._meta.fields]
     actions = ["pause_withdrawals", "resume_withdrawals"]
 
-    @admin.action(description="Pause withdrawals (nothing more is sent on chain)")
+    def has_pause_withdrawals_permission(self, request):
+        return request.user.has_perm("chain.pause_withdrawals")
+
+    def _switch(self, request, paused: bool) -> None:
+        before = selectors.withdrawals_paused()
+        state = services.set_withdrawals_paused(paused)
+        what = "pause withdrawals" if paused else "resume withdrawals"
+        log_staff_action(
+            request, state, what, {"withdrawals_paused": before}, {"withdrawals_paused": paused}
+        )
+
+    @admin.action(
+        description="Pause withdrawals (nothing more is sent on chain)",
+        permissions=["pause_withdrawals"],
+    )
     def pause_withdrawals(self, request, queryset):
-        services.set_withdrawals_paused(True)
+        self._switch(request, True)
         self.message_user(request, "Withdrawals are paused.", messages.WARNING)
 
-    @admin.action(description="Resume withdrawals")
+    @admin.action(description="Resume withdrawals", permissions=["pause_withdrawals"])
     def resume_withdrawals(self, request, queryset):
-        services.set_withdrawals_paused(False)
+        self._switch(request, False)
         self.message_user(request, "Withdrawals are paid again.", messages.SUCCESS)
 
 

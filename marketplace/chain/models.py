@@ -28,6 +28,7 @@ class ChainState(models.Model):
     class Meta:
         verbose_name = "chain state"
         verbose_name_plural = "chain state"
+        permissions = [("pause_withdrawals", "Can pause and resume withdrawal payouts")]
 
     def __str__(self) -> str:
         return f"chain at block {self.last_block}"

@@ -212,8 +212,9 @@ def _sign_payout(client: ChainClient, withdrawal_id: int) -> Payout | None:
         state = _state(lock=True)
         if state.withdrawals_paused:
             return None
-        withdrawal = Withdrawal.objects.get(pk=withdrawal_id)
-        if withdrawal.status != WithdrawalStatus.PENDING:
+        # Re-read under the payer's lock: still pending, and not awaiting review.
+        withdrawal = wallets_selectors.withdrawals_ready_to_pay().filter(pk=withdrawal_id).first()
+        if withdrawal is None:
             return None
         if withdrawal.asset not in chain_ids:
             wallets.mark_withdrawal_failed(

@@ -1,7 +1,15 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 
-from marketplace.core.admin_base import NoAddDeleteAdmin, form_action, row_action
+from marketplace.core.admin_base import (
+    NoAddDeleteAdmin,
+    ReadOnlyAdmin,
+    address,
+    change_link,
+    form_action,
+    log_staff_action,
+)
+from marketplace.core.errors import ApiError
 
 from . import services
 from .models import ConfidentialJob, TeeWorker
@@ -13,19 +21,61 @@ class RevokeForm(forms.Form):
 
 @admin.register(TeeWorker)
 class TeeWorkerAdmin(NoAddDeleteAdmin):
-    list_display = ["id", "wallet", "status", "created_at", "approved_at", "revoked_at"]
+    list_display = ["id", "wallet_address", "status", "created_at", "approved_at", "revoked_at"]
     list_filter = ["status"]
     search_fields = ["wallet__public_key", "encryption_public_key"]
     list_select_related = ["wallet"]
-    readonly_fields = [f.name for f in TeeWorker._meta.fields]
+    fields = [
+        "status",
+        "wallet_address",
+        "encryption_public_key",
+        "attestation_report",
+        "created_at",
+        "approved_at",
+        "revoked_at",
+        "revocation_reason",
+    ]
+    readonly_fields = fields
     actions = ["approve", "revoke"]
 
-    @admin.action(description="Approve (buyers may seal jobs to it)")
-    def approve(self, request, queryset):
-        row_action(self, request, queryset, lambda worker: services.approve_tee_worker(worker.pk))
+    @admin.display(description="wallet")
+    def wallet_address(self, worker):
+        return address(worker.wallet.public_key)
 
-    @admin.action(description="Revoke (asks a reason; its attestations stop counting)")
+    def has_review_teeworker_permission(self, request):
+        return request.user.has_perm("confidential.review_teeworker")
+
+    @admin.action(
+        description="Approve (buyers may seal jobs to it)", permissions=["review_teeworker"]
+    )
+    def approve(self, request, queryset):
+        for worker in queryset:
+            try:
+                services.approve_tee_worker(worker.pk)
+            except ApiError as exc:
+                self.message_user(request, f"{worker}: {exc.message}", messages.ERROR)
+            else:
+                log_staff_action(
+                    request, worker, "approve", {"status": worker.status}, {"status": "approved"}
+                )
+                self.message_user(request, f"{worker}: approved.", messages.SUCCESS)
+
+    @admin.action(
+        description="Revoke (asks a reason; its attestations stop counting)",
+        permissions=["review_teeworker"],
+    )
     def revoke(self, request, queryset):
+        def apply(worker, **data):
+            services.revoke_tee_worker(worker.pk, **data)
+            log_staff_action(
+                request,
+                worker,
+                "revoke",
+                {"status": worker.status},
+                {"status": "revoked"},
+                data["reason"],
+            )
+
         return form_action(
             self,
             request,
@@ -33,14 +83,29 @@ class TeeWorkerAdmin(NoAddDeleteAdmin):
             form_class=RevokeForm,
             action="revoke",
             title="Revoke TEE workers",
-            apply=lambda worker, **data: services.revoke_tee_worker(worker.pk, **data),
+            apply=apply,
         )
 
 
 @admin.register(ConfidentialJob)
-class ConfidentialJobAdmin(NoAddDeleteAdmin):
-    list_display = ["id", "job", "worker", "payload_hash", "attested_at"]
+class ConfidentialJobAdmin(ReadOnlyAdmin):
+    list_display = ["id", "job_link", "worker_link", "payload_hash", "attested_at"]
     list_select_related = ["job", "worker__wallet"]
     # Ciphertexts stay out of the admin: staff have no key to open them anyway.
-    fields = ["job", "worker", "payload_hash", "result_hash", "attestation_proof", "attested_at"]
+    fields = [
+        "job_link",
+        "worker_link",
+        "payload_hash",
+        "result_hash",
+        "attestation_proof",
+        "attested_at",
+    ]
     readonly_fields = fields
+
+    @admin.display(description="job")
+    def job_link(self, confidential_job):
+        return change_link(confidential_job.job)
+
+    @admin.display(description="worker")
+    def worker_link(self, confidential_job):
+        return change_link(confidential_job.worker)

@@ -41,6 +41,8 @@ class TeeWorker(models.Model):
     revocation_reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
+        verbose_name = "TEE worker"
+        permissions = [("review_teeworker", "Can approve and revoke TEE workers")]
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(

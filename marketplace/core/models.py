@@ -31,3 +31,28 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.at:%H:%M:%S}"
+
+
+class PauseName(models.TextChoices):
+    BATCHES = "batches", "Batch settlement"
+
+
+class Pause(models.Model):
+    """An operator's switch that holds back one kind of automatic work (settling batches)
+    until it is resumed; nothing is lost meanwhile, it waits. (Withdrawal payouts have
+    their own switch beside the payer: chain.ChainState.)"""
+
+    name = models.CharField(max_length=32, primary_key=True, choices=PauseName.choices)
+    paused = models.BooleanField(default=False)
+    reason = models.CharField(max_length=200, blank=True)
+    changed_by = models.CharField(max_length=150, blank=True)
+    changed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "pause switch"
+        verbose_name_plural = "pause switches"
+        permissions = [("pause_batches", "Can pause and resume batch settlement")]
+
+    def __str__(self) -> str:
+        return f"{self.get_name_display()}: {'paused' if self.paused else 'running'}"

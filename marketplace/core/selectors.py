@@ -6,7 +6,7 @@ from django.utils import timezone
 from ledger import selectors as ledger_selectors
 
 from . import hooks
-from .models import Heartbeat
+from .models import Heartbeat, Pause
 from .services import WORKER
 
 
@@ -15,6 +15,11 @@ def worker_is_alive() -> bool:
     beat = Heartbeat.objects.filter(name=WORKER).first()
     window = timedelta(seconds=3 * settings.PM_HEARTBEAT_SECONDS)
     return beat is not None and timezone.now() - beat.at <= window
+
+
+def is_paused(name: str) -> bool:
+    """Whether operators paused the automatic work `name` (a `PauseName`)."""
+    return Pause.objects.filter(name=name, paused=True).exists()
 
 
 def public_config() -> dict:

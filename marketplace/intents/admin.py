@@ -1,6 +1,13 @@
 from django.contrib import admin, messages
 
-from marketplace.core.admin_base import ReadOnlyAdmin
+from ledger.units import money
+from marketplace.core.admin_base import (
+    ReadOnlyAdmin,
+    address,
+    change_link,
+    id_link,
+    log_staff_action,
+)
 
 from . import selectors, services
 from .clearing import ClearingInvariantError
@@ -11,10 +18,10 @@ from .models import Batch, BatchPair, BatchStatus, Intent, Pool
 class PoolAdmin(ReadOnlyAdmin):
     list_display = ["token_a", "token_b", "fee_bps", "reserves", "created_at"]
 
-    @admin.display(description="reserves (smallest units)")
+    @admin.display(description="reserves")
     def reserves(self, pool):
         reserve_a, reserve_b = selectors.pool_reserves(pool)
-        return f"{reserve_a} {pool.token_a} / {reserve_b} {pool.token_b}"
+        return f"{money(reserve_a, pool.token_a)} / {money(reserve_b, pool.token_b)}"
 
 
 class BatchPairInline(admin.TabularInline):
@@ -31,25 +38,56 @@ class BatchPairInline(admin.TabularInline):
 
 @admin.register(Batch)
 class BatchAdmin(ReadOnlyAdmin):
-    list_display = ["id", "status", "opens_at", "closes_at", "closed_at"]
-    list_filter = ["status"]
+    list_display = ["id", "status", "opens_at", "closes_at", "closed_at", "verification"]
+    list_filter = ["status", "verification"]
     exclude = ["sealed_secret_key"]
     inlines = [BatchPairInline]
     actions = ["close_and_settle_now"]
 
-    @admin.action(description="Close and settle now")
+    def has_settle_batch_permission(self, request):
+        return request.user.has_perm("intents.settle_batch")
+
+    @admin.action(description="Close and settle now", permissions=["settle_batch"])
     def close_and_settle_now(self, request, queryset):
         settled = 0
-        for batch_id in queryset.filter(status=BatchStatus.OPEN).values_list("id", flat=True):
+        for batch in queryset.filter(status=BatchStatus.OPEN):
             try:
-                settled += services.settle_batch(batch_id)
+                done = services.settle_batch(batch.pk)
             except ClearingInvariantError as exc:
-                self.message_user(request, f"Batch {batch_id} not settled: {exc}", messages.ERROR)
+                self.message_user(request, f"Batch {batch.pk} not settled: {exc}", messages.ERROR)
+                continue
+            if done:
+                log_staff_action(
+                    request,
+                    batch,
+                    "close and settle now",
+                    {"status": BatchStatus.OPEN},
+                    {"status": BatchStatus.SETTLED},
+                )
+                settled += 1
         self.message_user(request, f"{settled} batch(es) settled.", messages.SUCCESS)
 
 
 @admin.register(Intent)
 class IntentAdmin(ReadOnlyAdmin):
-    list_display = ["id", "batch", "wallet", "token_in", "token_out", "lock_amount", "status"]
+    list_display = ["id", "batch", "wallet_address", "token_in", "token_out", "lock", "status"]
     list_filter = ["status", "token_in", "token_out"]
     list_select_related = ["wallet", "batch"]
+    exclude = ["sealed_intent"]
+    readonly_fields = ["batch_link", "wallet_address", "lock", "hold_link"]
+
+    @admin.display(description="wallet")
+    def wallet_address(self, intent):
+        return address(intent.wallet.public_key)
+
+    @admin.display(description="lock", ordering="lock_amount")
+    def lock(self, intent):
+        return money(intent.lock_amount, intent.token_in)
+
+    @admin.display(description="batch")
+    def batch_link(self, intent):
+        return change_link(intent.batch)
+
+    @admin.display(description="lock hold")
+    def hold_link(self, intent):
+        return id_link("ledger.hold", intent.hold_id, f"hold #{intent.hold_id}")

@@ -42,6 +42,12 @@ class BatchStatus(models.TextChoices):
     SETTLED = "settled"
 
 
+class Verification(models.TextChoices):
+    UNCHECKED = "", "not checked yet"
+    PASSED = "passed"
+    FAILED = "failed"
+
+
 class Batch(models.Model):
     """One epoch: intents sealed to `public_key` until `closes_at`, then settled at once.
 
@@ -56,8 +62,16 @@ class Batch(models.Model):
     public_key = models.CharField(max_length=64)
     sealed_secret_key = models.BinaryField()
     secret_key = models.CharField(max_length=64, blank=True)
+    # After settlement the batch is re-derived from its public data alone (the task
+    # verify_settled_batches); a mismatch waits for staff in the console.
+    verification = models.CharField(
+        max_length=8, choices=Verification.choices, blank=True, default=Verification.UNCHECKED
+    )
+    verification_problems = models.JSONField(default=list, blank=True)
 
     class Meta:
+        verbose_name_plural = "batches"
+        permissions = [("settle_batch", "Can close and settle a batch now")]
         ordering = ["-opens_at"]
         constraints = [
             models.CheckConstraint(

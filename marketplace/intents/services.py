@@ -24,16 +24,18 @@ from ledger import selectors as ledger_selectors
 from ledger import services as ledger
 from marketplace.core import errors
 from marketplace.core.bulk import update_rows
+from marketplace.core.models import PauseName
+from marketplace.core.selectors import is_paused
 from marketplace.wallets.models import Wallet
 from marketplace.wallets.services import notify_balance, notify_balances
 
 from . import events
 from .clearing import TRANSIT, ClearingInvariantError, Move, format_price, settlement_moves
 from .clearing import Pool as ClearingPool
-from .models import Batch, BatchPair, BatchStatus, Intent, IntentStatus, Pool
+from .models import Batch, BatchPair, BatchStatus, Intent, IntentStatus, Pool, Verification
 from .routing import best_route
 from .sealing import SealedRow, decode_sealed, derive
-from .selectors import clearing_pools, pool_reserves
+from .selectors import clearing_pools, pool_reserves, verify_batch
 
 log = logging.getLogger(__name__)
 
@@ -240,13 +242,36 @@ def cancel_intent(wallet: Wallet, *, intent_id: int) -> Intent:
 
 def settle_due_batches() -> int:
     """Settle every open batch whose window has closed, oldest first (the beat task).
-    A batch whose clearing fails stays open and is logged; the others still settle."""
+    A batch whose clearing fails stays open and is logged; the others still settle.
+    While operators pause batch settlement nothing settles: due batches wait, their
+    intents stay sealed and locked, and settle in order once it resumes."""
+    if is_paused(PauseName.BATCHES):
+        return 0
     due = Batch.objects.filter(status=BatchStatus.OPEN, closes_at__lte=timezone.now())
     settled = 0
     for batch_id in due.order_by("closes_at", "id").values_list("id", flat=True):
         with contextlib.suppress(ClearingInvariantError):  # logged by settle_batch
             settled += settle_batch(batch_id)
     return settled
+
+
+def verify_settled_batches(limit: int = 50) -> int:
+    """Re-derive up to `limit` settled batches not checked yet from their public data
+    (`selectors.verify_batch`) and record whether they match (the beat task). A batch
+    that does not match is for staff: the console lists it. Returns how many ran."""
+    unchecked = Batch.objects.filter(
+        status=BatchStatus.SETTLED, verification=Verification.UNCHECKED
+    ).order_by("id")
+    batch_ids = list(unchecked.values_list("id", flat=True)[:limit])
+    for batch_id in batch_ids:
+        problems = verify_batch(batch_id)
+        if problems:
+            log.error("batch %s does not verify: %s", batch_id, problems)
+        Batch.objects.filter(pk=batch_id).update(
+            verification=Verification.FAILED if problems else Verification.PASSED,
+            verification_problems=problems,
+        )
+    return len(batch_ids)
 
 
 def settle_batch(batch_id: int) -> bool:

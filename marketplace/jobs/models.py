@@ -77,9 +77,12 @@ class Job(models.Model):
     dispute_reason = models.CharField(max_length=500, blank=True)
     resolution = models.CharField(max_length=8, choices=Resolution.choices, blank=True)
     provider_percent = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Staff's reasons for a dispute's outcome, shown to both parties.
+    resolution_note = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        permissions = [("resolve_dispute", "Can resolve disputes")]
         ordering = ["-id"]
         constraints = [
             models.CheckConstraint(condition=Q(budget__gt=0), name="job_budget_positive"),

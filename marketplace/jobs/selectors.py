@@ -1,12 +1,14 @@
 """Reads of the job queue: lists, who may see what, escrow, and what the sweeps find due."""
 
 import json
+from datetime import timedelta
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from ledger import selectors as ledger_selectors
 from marketplace.core import errors
+from marketplace.providers import selectors as providers_selectors
 from marketplace.providers.models import Provider
 
 from .models import OPEN_FOR_PROVIDER, UNDELIVERED, Bid, BidStatus, Job, JobEvent, JobStatus
@@ -207,3 +209,46 @@ def jobs_using(cid: str, *, running: bool = False, provider: str | None = None) 
     if provider is not None:
         found = found.filter(assigned_provider__wallet__public_key=provider)
     return found
+
+
+# --- Staff queues ------------------------------------------------------------------------
+
+
+def with_dispute_clock(found: QuerySet[Job]) -> QuerySet[Job]:
+    """`found` with `disputed_at` (when each job last entered `disputed`, else NULL)."""
+    entered = JobEvent.objects.filter(job=OuterRef("pk"), status=JobStatus.DISPUTED).order_by("-id")
+    return found.annotate(disputed_at=Subquery(entered.values("at")[:1]))
+
+
+def open_disputes() -> QuerySet[Job]:
+    """Disputed jobs, the longest waiting first, each with `disputed_at`."""
+    return with_dispute_clock(Job.objects.filter(status=JobStatus.DISPUTED)).order_by(
+        "disputed_at", "id"
+    )
+
+
+def expiring_within(seconds: int) -> QuerySet[Job]:
+    """Undelivered jobs whose deadline falls in the next `seconds`, soonest first."""
+    now = timezone.now()
+    return Job.objects.filter(
+        status__in=UNDELIVERED, deadline__gt=now, deadline__lte=now + timedelta(seconds=seconds)
+    ).order_by("deadline", "id")
+
+
+def dispute_story(job: Job) -> dict:
+    """Everything staff weigh to resolve a dispute: the bids, the assignment, the result
+    and its hash, the owner's reason, the timeline, and the provider's record."""
+    provider = job.assigned_provider
+    history = list(job.history.all())
+    assigned = next((e for e in history if e.status == JobStatus.ASSIGNED), None)
+    return {
+        "bids": list(job.bids.select_related("provider__wallet").order_by("price", "id")),
+        "assigned_at": assigned.at if assigned else None,
+        "history": history,
+        "escrow": escrow_amount(job),
+        "result": json.dumps(job.result_content, indent=2, sort_keys=True)[:20_000]
+        if job.result_content is not None
+        else None,
+        "provider": provider,
+        "stake": providers_selectors.stake_of(provider) if provider else None,
+    }

@@ -68,6 +68,7 @@ class JobSerializer(serializers.ModelSerializer):
             "dispute_reason",
             "resolution",
             "provider_percent",
+            "resolution_note",
             "created_at",
         ]
 

@@ -1,7 +1,19 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin
+from django.utils.html import format_html
 
-from marketplace.core.admin_base import NoAddDeleteAdmin, form_action
+from ledger.units import money
+from marketplace.core.admin_base import (
+    NoAddDeleteAdmin,
+    ReadOnlyAdmin,
+    address,
+    change_link,
+    form_action,
+    id_link,
+    list_link,
+    log_staff_action,
+)
 
 from . import selectors, services
 from .models import Provider, Slash, Unbonding
@@ -18,19 +30,79 @@ class DeactivateForm(forms.Form):
 
 @admin.register(Provider)
 class ProviderAdmin(NoAddDeleteAdmin):
-    list_display = ["id", "name", "wallet", "reputation", "stake", "active", "jobs_completed"]
+    list_display = [
+        "id",
+        "name",
+        "wallet_address",
+        "reputation",
+        "stake",
+        "active",
+        "jobs_completed",
+    ]
     list_filter = ["active"]
     search_fields = ["name", "wallet__public_key"]
     list_select_related = ["wallet"]
-    readonly_fields = [f.name for f in Provider._meta.fields]
+    fields = [
+        "name",
+        "wallet_address",
+        "active",
+        "deactivation_reason",
+        "reputation",
+        "stake",
+        "unbonding",
+        "jobs_completed",
+        "jobs_expired",
+        "disputes_lost",
+        "capabilities",
+        "regions",
+        "pricing",
+        "related",
+        "created_at",
+    ]
+    readonly_fields = fields
     actions = ["slash", "deactivate"]
+
+    @admin.display(description="wallet")
+    def wallet_address(self, provider):
+        return address(provider.wallet.public_key)
 
     @admin.display(description="stake")
     def stake(self, provider):
-        return selectors.stake_of(provider)
+        return money(selectors.stake_of(provider), settings.PM_STAKE_ASSET)
 
-    @admin.action(description="Slash stake to the treasury (asks amount and reason)")
+    @admin.display(description="unbonding")
+    def unbonding(self, provider):
+        return money(selectors.unbonding_of(provider), settings.PM_STAKE_ASSET)
+
+    @admin.display(description="related")
+    def related(self, provider):
+        return format_html(
+            "{} · {} · {}",
+            list_link("jobs.job", "jobs", assigned_provider=provider.pk),
+            list_link("jobs.bid", "bids", provider=provider.pk),
+            list_link(Slash, "slashes", provider=provider.pk),
+        )
+
+    def has_sanction_provider_permission(self, request):
+        return request.user.has_perm("providers.sanction_provider")
+
+    @admin.action(
+        description="Slash stake to the treasury (asks amount and reason)",
+        permissions=["sanction_provider"],
+    )
     def slash(self, request, queryset):
+        def apply(provider, **data):
+            before = selectors.stake_of(provider)
+            services.slash_provider(provider.pk, **data)
+            log_staff_action(
+                request,
+                provider,
+                "slash",
+                {"stake": before},
+                {"stake": selectors.stake_of(provider)},
+                data["reason"],
+            )
+
         return form_action(
             self,
             request,
@@ -38,11 +110,24 @@ class ProviderAdmin(NoAddDeleteAdmin):
             form_class=SlashForm,
             action="slash",
             title="Slash stake",
-            apply=lambda provider, **data: services.slash_provider(provider.pk, **data),
+            apply=apply,
         )
 
-    @admin.action(description="Deactivate (no more bids or assignments)")
+    @admin.action(
+        description="Deactivate (no more bids or assignments)", permissions=["sanction_provider"]
+    )
     def deactivate(self, request, queryset):
+        def apply(provider, **data):
+            services.deactivate_provider(provider.pk, **data)
+            log_staff_action(
+                request,
+                provider,
+                "deactivate",
+                {"active": provider.active},
+                {"active": False},
+                data["reason"],
+            )
+
         return form_action(
             self,
             request,
@@ -50,17 +135,60 @@ class ProviderAdmin(NoAddDeleteAdmin):
             form_class=DeactivateForm,
             action="deactivate",
             title="Deactivate",
-            apply=lambda provider, **data: services.deactivate_provider(provider.pk, **data),
+            apply=apply,
         )
 
 
 @admin.register(Unbonding)
-class UnbondingAdmin(NoAddDeleteAdmin):
-    list_display = ["id", "provider", "amount", "unbond_at", "released_at"]
-    readonly_fields = [f.name for f in Unbonding._meta.fields]
+class UnbondingAdmin(ReadOnlyAdmin):
+    list_display = ["id", "provider_link", "amount_units", "unbond_at", "released_at"]
+    list_select_related = ["provider"]
+    fields = ["provider_link", "amount_units", "unbond_at", "released_at", "created_at"]
+    readonly_fields = fields
+
+    @admin.display(description="provider")
+    def provider_link(self, unbonding):
+        return change_link(unbonding.provider)
+
+    @admin.display(description="amount", ordering="amount")
+    def amount_units(self, unbonding):
+        return money(unbonding.amount, settings.PM_STAKE_ASSET)
 
 
 @admin.register(Slash)
-class SlashAdmin(NoAddDeleteAdmin):
-    list_display = ["id", "created_at", "provider", "amount", "beneficiary", "job_id", "reason"]
-    readonly_fields = [f.name for f in Slash._meta.fields]
+class SlashAdmin(ReadOnlyAdmin):
+    list_display = [
+        "id",
+        "created_at",
+        "provider_link",
+        "amount_units",
+        "beneficiary_address",
+        "job_link",
+        "reason",
+    ]
+    list_select_related = ["provider"]
+    fields = [
+        "provider_link",
+        "amount_units",
+        "beneficiary_address",
+        "job_link",
+        "reason",
+        "created_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="provider")
+    def provider_link(self, slash):
+        return change_link(slash.provider)
+
+    @admin.display(description="amount", ordering="amount")
+    def amount_units(self, slash):
+        return money(slash.amount, settings.PM_STAKE_ASSET)
+
+    @admin.display(description="beneficiary")
+    def beneficiary_address(self, slash):
+        return address(slash.beneficiary)
+
+    @admin.display(description="job")
+    def job_link(self, slash):
+        return id_link("jobs.job", slash.job_id, f"job #{slash.job_id}" if slash.job_id else None)

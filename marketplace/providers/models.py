@@ -37,6 +37,7 @@ class Provider(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        permissions = [("sanction_provider", "Can slash and deactivate providers")]
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(
@@ -88,6 +89,7 @@ class Slash(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name_plural = "slashes"
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="slash_amount_positive"),

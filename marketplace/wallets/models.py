@@ -32,6 +32,9 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        verbose_name = "API token"
+
     def __str__(self) -> str:
         return f"token of {self.wallet} from {self.created_at:%Y-%m-%d %H:%M}"
 
@@ -71,6 +74,15 @@ class WithdrawalStatus(models.TextChoices):
     FAILED = "failed"
 
 
+class ReviewState(models.TextChoices):
+    """The second pair of eyes on money out, apart from the payout `status` (API.md)."""
+
+    NOT_REQUIRED = "", "not required"
+    AWAITING = "awaiting_review", "awaiting review"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
 class Withdrawal(models.Model):
     """Money leaving for an on-chain address. Held until it is confirmed paid (the
     hold goes to the external world) or failed (the hold returns to the wallet): by the
@@ -84,6 +96,15 @@ class Withdrawal(models.Model):
         max_length=10, choices=WithdrawalStatus.choices, default=WithdrawalStatus.PENDING
     )
     hold_id = models.BigIntegerField(unique=True)
+    # Above PM_WITHDRAW_REVIEW_THRESHOLD an operator approves before it is paid; one who
+    # asked for a manual release may not be the one who approves it.
+    review_state = models.CharField(
+        max_length=16, choices=ReviewState.choices, blank=True, default=ReviewState.NOT_REQUIRED
+    )
+    release_requested_by = models.CharField(max_length=150, blank=True)
+    reviewed_by = models.CharField(max_length=150, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.CharField(max_length=200, blank=True)
     tx_hash = models.CharField(max_length=66, blank=True)
     block_hash = models.CharField(max_length=66, blank=True)
     failure_reason = models.CharField(max_length=200, blank=True)
@@ -92,6 +113,10 @@ class Withdrawal(models.Model):
     note = models.CharField(max_length=200, blank=True)
 
     class Meta:
+        permissions = [
+            ("release_withdrawal", "Can mark withdrawals paid or failed"),
+            ("review_withdrawal", "Can approve or reject withdrawals awaiting review"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="withdrawal_amount_positive"),
         ]

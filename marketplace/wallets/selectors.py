@@ -3,7 +3,7 @@ from django.db.models import QuerySet
 
 from ledger import selectors as ledger_selectors
 
-from .models import ApiToken, Wallet, Withdrawal, WithdrawalStatus
+from .models import ApiToken, ReviewState, Wallet, Withdrawal, WithdrawalStatus
 
 
 def wallet_for_token(raw: str) -> Wallet | None:
@@ -29,8 +29,11 @@ def withdrawals_of(wallet: Wallet) -> QuerySet[Withdrawal]:
 
 def withdrawals_ready_to_pay() -> QuerySet[Withdrawal]:
     """Requested withdrawals that may be paid out now, oldest first. The one place that
-    says which: a review step (four eyes) narrows it here."""
-    return Withdrawal.objects.filter(status=WithdrawalStatus.PENDING).order_by("id")
+    says which: one awaiting an operator's review (four eyes) or rejected is not."""
+    return Withdrawal.objects.filter(
+        status=WithdrawalStatus.PENDING,
+        review_state__in=[ReviewState.NOT_REQUIRED, ReviewState.APPROVED],
+    ).order_by("id")
 
 
 STATEMENT_PAGE_SIZE = 20

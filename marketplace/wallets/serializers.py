@@ -17,6 +17,10 @@ class WithdrawalSerializer(serializers.Serializer):
     amount = AmountField()
     destination = serializers.SerializerMethodField()
     status = serializers.CharField()
+    review_state = serializers.CharField(
+        help_text="'awaiting_review' while an operator must approve it (four eyes); "
+        "'approved', 'rejected', or '' when no review was needed."
+    )
     tx_hash = serializers.CharField()
     block_hash = serializers.CharField()
     failure_reason = serializers.CharField()

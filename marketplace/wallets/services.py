@@ -16,7 +16,7 @@ from marketplace.core import errors, throttles
 from marketplace.core.actions import REGISTRY, ActionContext, Reply
 from marketplace.realtime.events import publish, publish_many, user_group
 
-from .models import ApiToken, SignedAction, Wallet, Withdrawal, WithdrawalStatus
+from .models import ApiToken, ReviewState, SignedAction, Wallet, Withdrawal, WithdrawalStatus
 from .serializers import WithdrawalSerializer
 from .signing import Envelope, parse_envelope, verify
 
@@ -177,7 +177,9 @@ def faucet(wallet: Wallet, *, asset: str, amount: int, idempotency_key: str) -> 
 def withdraw(
     wallet: Wallet, *, asset: str, amount: int, destination: str, idempotency_key: str
 ) -> Withdrawal:
-    """Hold `amount` for a withdrawal to `destination` (a public key) until staff pay it."""
+    """Hold `amount` for a withdrawal to `destination` (a public key) until it is paid.
+    Above the asset's PM_WITHDRAW_REVIEW_THRESHOLD it awaits an operator's review first
+    (its status stays `pending`; `review_state` says why it is not paid yet)."""
     _decimals(asset)
     hold = ledger.create_hold(
         payer=ledger.user_account(wallet.public_key, asset),
@@ -186,8 +188,15 @@ def withdraw(
         reference=f"withdrawal:{wallet.public_key}",
         idempotency_key=idempotency_key,
     )
+    threshold = settings.PM_WITHDRAW_REVIEW_THRESHOLD.get(asset)
+    reviewed = threshold is not None and amount > threshold
     withdrawal = Withdrawal.objects.create(
-        wallet=wallet, asset=asset, amount=amount, destination=destination, hold_id=hold.pk
+        wallet=wallet,
+        asset=asset,
+        amount=amount,
+        destination=destination,
+        hold_id=hold.pk,
+        review_state=ReviewState.AWAITING if reviewed else ReviewState.NOT_REQUIRED,
     )
     notify_balance(wallet.public_key)
     _notify_status(withdrawal)
@@ -244,6 +253,85 @@ def mark_withdrawal_failed(
 
 
 OPEN = (WithdrawalStatus.PENDING, WithdrawalStatus.SUBMITTED)
+
+
+# --- Staff: manual release and four eyes --------------------------------------------------
+
+
+def release_withdrawal(withdrawal_id: int, *, by: str, note: str = "") -> Withdrawal:
+    """Staff member `by` says a pending withdrawal was paid out by hand (where no payer
+    runs). One that needs review is not paid on one person's word: a release before
+    the approval is recorded as a request and pays when another operator approves; a
+    release after the approval must come from someone other than the approver
+    (else Forbidden)."""
+    with transaction.atomic():
+        withdrawal = _lock_withdrawal(withdrawal_id, WithdrawalStatus.PENDING)
+        if withdrawal.review_state == ReviewState.REJECTED:
+            raise errors.InvalidState(f"Withdrawal {withdrawal_id} was rejected.")
+        if withdrawal.review_state == ReviewState.AWAITING:
+            withdrawal.release_requested_by = by
+            withdrawal.save(update_fields=["release_requested_by"])
+            return withdrawal
+        if withdrawal.review_state == ReviewState.APPROVED and withdrawal.reviewed_by == by:
+            raise errors.Forbidden("The operator who approved a withdrawal cannot also release it.")
+        withdrawal.release_requested_by = by
+        withdrawal.save(update_fields=["release_requested_by"])
+        return mark_withdrawal_paid(withdrawal_id, note=note or f"released by {by}")
+
+
+def approve_withdrawal(withdrawal_id: int, *, by: str, note: str) -> Withdrawal:
+    """Operator `by` approves a withdrawal awaiting review: it becomes ready to pay (the
+    payer sends it), or is paid now if another staff member already asked for its
+    manual release. Preconditions: it awaits review (else InvalidState); `by` did not
+    ask for its release (else Forbidden: four eyes); a note (else InvalidParams)."""
+    _require_note(note)
+    with transaction.atomic():
+        withdrawal = _lock_review(withdrawal_id)
+        if withdrawal.release_requested_by == by:
+            raise errors.Forbidden(
+                "The staff member who asked for this release cannot approve it: "
+                "another operator must."
+            )
+        _review(withdrawal, ReviewState.APPROVED, by, note)
+        if withdrawal.release_requested_by:
+            return mark_withdrawal_paid(
+                withdrawal_id,
+                note=f"released by {withdrawal.release_requested_by}, approved by {by}",
+            )
+    return withdrawal
+
+
+def reject_withdrawal(withdrawal_id: int, *, by: str, note: str) -> Withdrawal:
+    """Operator `by` rejects a withdrawal awaiting review: the held amount returns to the
+    wallet and the withdrawal fails with the note as its reason. Preconditions: it
+    awaits review (else InvalidState); a note (else InvalidParams)."""
+    _require_note(note)
+    with transaction.atomic():
+        withdrawal = _lock_review(withdrawal_id)
+        _review(withdrawal, ReviewState.REJECTED, by, note)
+        return mark_withdrawal_failed(
+            withdrawal_id, note=f"rejected by {by}", failure_reason=f"Rejected on review: {note}"
+        )
+
+
+def _lock_review(withdrawal_id: int) -> Withdrawal:
+    withdrawal = _lock_withdrawal(withdrawal_id, WithdrawalStatus.PENDING)
+    if withdrawal.review_state != ReviewState.AWAITING:
+        raise errors.InvalidState(f"Withdrawal {withdrawal_id} is not awaiting review.")
+    return withdrawal
+
+
+def _review(withdrawal: Withdrawal, state: str, by: str, note: str) -> None:
+    withdrawal.review_state = state
+    withdrawal.reviewed_by = by
+    withdrawal.reviewed_at = timezone.now()
+    withdrawal.review_note = note
+    withdrawal.save(update_fields=["review_state", "reviewed_by", "reviewed_at", "review_note"])
+
+
+def _require_note(note: str) -> None:
+    if not note.strip():
+        raise errors.InvalidParams("Say why, for the record.", {"note": "required"})
 
 
 def _lock_withdrawal(withdrawal_id: int, *statuses: str) -> Withdrawal:

@@ -1,5 +1,6 @@
-"""Staff work through the admin: resolving a dispute and slashing or deactivating a
-provider ask for their inputs on an intermediate form, then call the services."""
+"""Staff work through the admin: resolving a dispute on its page, and slashing or
+deactivating a provider ask for their inputs on an intermediate form, then call the
+services."""
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -20,16 +21,15 @@ def staff(client):
 
 
 def test_staff_split_a_dispute_from_the_admin(disputed, staff, alice, bob):
-    url = "/admin/jobs/job/"
-    chosen = {"action": "resolve_dispute", "_selected_action": [disputed["id"]]}
-    form = staff.post(url, chosen)
+    url = f"/admin/jobs/job/{disputed['id']}/resolve/"
+    form = staff.get(url)
     assert form.status_code == 200 and b"provider_percent" in form.content
-    staff.post(url, {**chosen, "apply": "1", "outcome": "split", "provider_percent": "50"})
+    staff.post(url, {"outcome": "split", "provider_percent": "50", "note": "half done"})
     job = Job.objects.get(pk=disputed["id"])
     assert (job.status, job.resolution, job.provider_percent) == ("settled", "split", 50)
     share, fee = 4 * DOT, 4 * DOT * 250 // 10_000
     assert books(alice, bob, job.pk) == (96 * DOT, 800 * DOT + share - fee, fee, 0)
-    assert job.history.last().note == "resolved by staff"
+    assert job.history.last().note == "dispute resolved: split 50% to the provider — half done"
 
 
 def test_staff_slash_and_deactivate_a_provider_from_the_admin(market, staff, bob):

@@ -83,10 +83,10 @@ def test_a_bad_destination_is_invalid_params(actions, alice, fund):
     assert "destination" in response.json()["error"]["fields"]
 
 
-def test_the_admin_action_marks_paid(withdrawal, admin_client):
+def test_the_admin_release_marks_paid(withdrawal, admin_client):
     response = admin_client.post(
         "/admin/wallets/withdrawal/",
-        {"action": "mark_paid", "_selected_action": [withdrawal["id"]]},
+        {"action": "release", "_selected_action": [withdrawal["id"]]},
         follow=True,
     )
     assert response.status_code == 200

@@ -1,47 +1,27 @@
 """Template helpers: amounts in whole units with their asset, times relative and
 absolute, SS58 addresses."""
 
-from functools import cache
-
 from django import template
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.timesince import timesince, timeuntil
 
-from ledger import selectors as ledger_selectors
+from ledger.units import decimals, money, whole_units
 from marketplace.core.identity import address_of
 
 register = template.Library()
 
 
-@cache
-def _decimals(asset: str) -> int:
-    return ledger_selectors.asset_decimals(asset)
-
-
-def whole_units(amount: int, decimals: int) -> str:
-    """`15000000000`, 10 → `1.5`: exact, no float, trailing zeros dropped."""
-    amount = int(amount)
-    sign = "-" if amount < 0 else ""
-    whole, fraction = divmod(abs(amount), 10**decimals)
-    text = f"{whole:,}"
-    if fraction:
-        text += "." + f"{fraction:0{decimals}d}".rstrip("0")
-    return sign + text
-
-
 @register.filter
 def amount(value, asset: str) -> str:
     """`{{ job.budget|amount:job.asset }}` → `1.5 DOT`."""
-    if value is None or value == "":
-        return "—"
-    return f"{whole_units(int(value), _decimals(asset))} {asset}"
+    return money(value, asset)
 
 
 @register.filter
 def units(value, asset: str) -> str:
     """Whole units without the asset code (for inputs and charts)."""
-    return whole_units(int(value or 0), _decimals(asset))
+    return whole_units(int(value or 0), decimals(asset))
 
 
 @register.filter

@@ -15,8 +15,10 @@ def resolve_dispute(
 ) -> Job:
     """Staff settle a disputed job: `release` (as if accepted), `refund` (all back to
     the owner) or `split` (`provider_percent` of the price, 1-99, to the provider minus
-    the fee on that part; the rest back to the owner). Preconditions: the job is
-    disputed (else InvalidState); a split names a percent in 1-99 (else InvalidParams)."""
+    the fee on that part; the rest back to the owner). The note is kept with the
+    resolution and shown to both parties (the job page, the API's history).
+    Preconditions: the job is disputed (else InvalidState); a split names a percent in
+    1-99 (else InvalidParams)."""
     if outcome == Resolution.SPLIT and not (provider_percent and 1 <= provider_percent <= 99):
         raise errors.InvalidParams(
             "A split gives the provider 1-99 percent.", {"provider_percent": "1..99"}
@@ -27,6 +29,10 @@ def resolve_dispute(
     with transaction.atomic():
         job = _lock(job_id)
         _require_status(job, JobStatus.DISPUTED)
-        note = note or f"dispute resolved: {outcome}"
-        _settle(job, outcome, now, notify_balance, note=note, percent=provider_percent)
+        job.resolution_note = note
+        job.save(update_fields=["resolution_note"])
+        share = f" {provider_percent}% to the provider" if outcome == Resolution.SPLIT else ""
+        summary = f"dispute resolved: {outcome}{share}"
+        history = f"{summary} — {note}" if note else summary
+        _settle(job, outcome, now, notify_balance, note=history[:200], percent=provider_percent)
     return job
