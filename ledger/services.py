@@ -209,6 +209,38 @@ def get_hold(hold_id: int) -> Hold:
     return Hold.objects.get(pk=hold_id)
 
 
+def hold_account(hold_id: int) -> Account:
+    """The account a hold's money sits in, to fund another hold out of it (a federated
+    job's escrow pays for its tasks' escrows, which return to it what they do not pay)."""
+    return Hold.objects.select_related("account").get(pk=hold_id).account
+
+
+def pay_from_hold(
+    hold: Hold, payouts: Sequence[tuple[Account, int, str]], *, reference: str
+) -> Hold:
+    """Pay each `(account, amount, kind)` out of a hold that stays open (a federated job
+    pays each round's data owners and keeps the rest for the rounds to come).
+    InsufficientFunds if the payouts exceed what it holds; HoldClosed if it is closed."""
+    _require_transaction()
+    hold = _lock_open_hold(hold)
+    remaining = hold.account.balance
+    for account, amount, kind in payouts:
+        if amount == 0:
+            continue
+        if amount > remaining:
+            raise InsufficientFunds("The payouts exceed what the hold holds.")
+        transfer(
+            debit=hold.account,
+            credit=account,
+            amount=amount,
+            kind=kind,
+            reference=reference,
+            hold=hold,
+        )
+        remaining -= amount
+    return hold
+
+
 def _lock_open_hold(hold: Hold) -> Hold:
     locked = Hold.objects.select_for_update().select_related("account", "payer").get(pk=hold.pk)
     if locked.status != HoldStatus.PENDING:
@@ -241,23 +273,8 @@ def post_hold(
 ) -> Hold:
     """Pay each `(account, amount, kind)` out of the hold, return the rest to the payer
     and close the hold as posted. Exactly once: a closed hold raises HoldClosed."""
-    _require_transaction()
-    hold = _lock_open_hold(hold)
-    remaining = hold.account.balance
-    for account, amount, kind in payouts:
-        if amount == 0:
-            continue
-        if amount > remaining:
-            raise InsufficientFunds("The payouts exceed what the hold holds.")
-        transfer(
-            debit=hold.account,
-            credit=account,
-            amount=amount,
-            kind=kind,
-            reference=reference,
-            hold=hold,
-        )
-        remaining -= amount
+    hold = pay_from_hold(hold, payouts, reference=reference)
+    remaining = Account.objects.get(pk=hold.account_id).balance
     if remaining:
         transfer(
             debit=hold.account,

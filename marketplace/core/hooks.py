@@ -14,6 +14,7 @@ _job_settled: list[Callable] = []
 _artifact_job_access: list[Callable] = []
 _artifact_in_use: list[Callable] = []
 _socket_wallets: dict[str, Callable] = {}
+_job_unfinished: list[Callable] = []
 
 
 def socket_groups(provider: Callable) -> Callable:
@@ -35,8 +36,9 @@ def config_section(provider: Callable) -> Callable:
 
 
 def job_data_access(check: Callable) -> Callable:
-    """Register `check(owner_public_key, data_nft_id)`: raises DataAccessRequired or
-    NotFound when the job's owner may not compute on that Data NFT."""
+    """Register `check(owner_public_key, data_nft_id, grant)`: raises DataAccessRequired
+    or NotFound when a job of that owner may not compute on that Data NFT under `grant`
+    (`jobs.models.DataGrant`)."""
     _job_data_access.append(check)
     return check
 
@@ -78,6 +80,14 @@ def wallet_for_socket(credential: str, value: object):
     return None if find is None else find(value)
 
 
+def job_unfinished(callback: Callable) -> Callable:
+    """Register `on_unfinished(job)`: runs inside the transaction that expires a job or
+    that its owner cancels (its escrow already returned), so a domain that created the
+    job as one of its tasks can act on it (offer it again, fail what it belonged to)."""
+    _job_unfinished.append(callback)
+    return callback
+
+
 def groups_for(wallet) -> list[str]:
     return [group for provider in _socket_groups for group in provider(wallet)]
 
@@ -96,9 +106,9 @@ def profile_for(wallet) -> dict:
     return sections
 
 
-def check_job_data_access(owner_public_key: str, data_nft_id: int) -> None:
+def check_job_data_access(owner_public_key: str, data_nft_id: int, grant: str) -> None:
     for check in _job_data_access:
-        check(owner_public_key, data_nft_id)
+        check(owner_public_key, data_nft_id, grant)
 
 
 def run_job_settled(job) -> None:
@@ -112,3 +122,8 @@ def may_read_artifact_for_job(cid: str, public_key: str) -> bool:
 
 def is_artifact_in_use(cid: str) -> bool:
     return any(check(cid) for check in _artifact_in_use)
+
+
+def run_job_unfinished(job) -> None:
+    for callback in _job_unfinished:
+        callback(job)

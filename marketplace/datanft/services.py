@@ -11,7 +11,7 @@ from django.utils import timezone
 from ledger import services as ledger
 from marketplace.core import errors
 from marketplace.jobs import selectors as job_selectors
-from marketplace.jobs.models import JobStatus
+from marketplace.jobs.models import DataGrant, JobStatus
 from marketplace.realtime.events import publish, user_group
 from marketplace.wallets.models import Wallet
 from marketplace.wallets.services import notify_balance
@@ -165,26 +165,34 @@ def access_data(wallet: Wallet, *, nft_id: int, job_id: int | None = None) -> Gr
     with transaction.atomic():
         item = _get_nft(nft_id)
         now = timezone.now()
+        task = False
         if job_id is None:
             reader, until = wallet.public_key, selectors.access_for(item, wallet.public_key, now)
             if until is None:
                 raise errors.DataAccessRequired()
         else:
-            reader, until = _job_reader(wallet, item, job_id, now)
+            reader, until, task = _job_reader(wallet, item, job_id, now)
         # Whole seconds, rounded down: the token carries Unix seconds and must never
         # outlive the subscription.
         expires_at = min(until, now + TOKEN_LIFETIME).replace(microsecond=0)
         DataAccess.objects.create(nft=item, kind=AccessKind.TOKEN, accessor=reader)
-        return Grant(tokens.issue(item.pk, reader, expires_at), expires_at, item.content_ref)
+        token = tokens.issue(item.pk, reader, expires_at, job_id if task else None)
+        return Grant(token, expires_at, item.content_ref)
 
 
-def _job_reader(wallet: Wallet, item: DataNFT, job_id: int, now: datetime) -> tuple[str, datetime]:
-    """(reader's public key, access end) for the assigned provider of a job over `item`.
+def _job_reader(
+    wallet: Wallet, item: DataNFT, job_id: int, now: datetime
+) -> tuple[str, datetime, bool]:
+    """(reader's public key, access end, whether it is a training task) for the assigned
+    provider of a job over `item`.
 
     The job's owner holds the subscription; the provider needs the data. The token is
     the owner's (so `open_readings` re-checks the owner's subscription on every read and
     the read is counted for it), handed only to the assigned provider of a job that
     names this NFT and is still to be run, and never valid past the job's deadline.
+    A federated training task is the exception: its owner (the researcher) has no access
+    and never gets any; the grant is the NFT owner's opt-in to training, so the token is
+    the provider's own, bound to the task (`_check_task`).
     404 for an unknown job, 403 forbidden for anyone but its assigned provider, 400
     invalid_params for a job over another NFT, 409 invalid_state unless it is assigned
     or in progress, 409 deadline_passed after its deadline, 403 data_access_required
@@ -203,11 +211,29 @@ def _job_reader(wallet: Wallet, item: DataNFT, job_id: int, now: datetime) -> tu
         raise errors.InvalidState(f"Job {job_id} is {job.status}: there is nothing to run.")
     if job.deadline <= now:
         raise errors.DeadlinePassed(f"Job {job_id} is past its deadline.")
+    if job.data_grant == DataGrant.TRAINING:
+        return wallet.public_key, job.deadline, True
     owner_key = job.owner.public_key
     until = selectors.access_for(item, owner_key, now)
     if until is None:
         raise errors.DataAccessRequired("The job owner's access to this Data NFT has ended.")
-    return owner_key, min(until, job.deadline)
+    return owner_key, min(until, job.deadline), False
+
+
+def _check_task(item: DataNFT, reader: str, job_id: int, now: datetime) -> None:
+    """A training task's token reads only while its holder is still the task's assigned
+    provider and the task is still to be run before its deadline (403 otherwise)."""
+    job = job_selectors.job_parties(job_id)
+    provider = job.assigned_provider if job is not None else None
+    if (
+        provider is None
+        or provider.wallet.public_key != reader
+        or job.data_nft_id != item.pk
+        or job.data_grant != DataGrant.TRAINING
+        or job.status not in (JobStatus.ASSIGNED, JobStatus.IN_PROGRESS)
+        or job.deadline <= now
+    ):
+        raise errors.DataAccessRequired("The training task behind this token is over.")
 
 
 def open_readings(nft_id: int, token: str) -> DataNFT:
@@ -218,8 +244,10 @@ def open_readings(nft_id: int, token: str) -> DataNFT:
     with transaction.atomic():
         item = _get_nft(nft_id)
         now = timezone.now()
-        reader = tokens.verify(token, item.pk, now)
-        if selectors.access_for(item, reader, now) is None:
+        reader, task = tokens.verify(token, item.pk, now)
+        if task is not None:
+            _check_task(item, reader, task, now)
+        elif selectors.access_for(item, reader, now) is None:
             raise errors.DataAccessRequired("The access behind this token has ended.")
         DataAccess.objects.create(nft=item, kind=AccessKind.READINGS, accessor=reader)
         return item
@@ -271,10 +299,17 @@ def expire_subscriptions() -> int:
 # --- Hooks for the job queue ------------------------------------------------------------
 
 
-def check_job_data_access(owner_public_key: str, nft_id: int) -> None:
+def check_job_data_access(
+    owner_public_key: str, nft_id: int, grant: str = DataGrant.SUBSCRIPTION
+) -> None:
     """A job may name a Data NFT only if its owner may read it: 404 not_found for an
-    unknown NFT, 403 data_access_required without an active subscription or ownership."""
+    unknown NFT, 403 data_access_required without an active subscription or ownership.
+    A training task (`grant` training) needs instead the NFT's opt-in to training."""
     item = _get_nft(nft_id)
+    if grant == DataGrant.TRAINING:
+        if not item.training_allowed:
+            raise errors.DataAccessRequired("This Data NFT is not offered for training.")
+        return
     if selectors.access_for(item, owner_public_key, timezone.now()) is None:
         raise errors.DataAccessRequired(
             "Subscribe to this Data NFT before submitting a job that uses it."

@@ -1,7 +1,8 @@
 """Access tokens for readings: Django's `signing` (HMAC-SHA256 over SECRET_KEY, with a
 salt of our own so no other signed value of the site can pass for one) over the claims
-(NFT id, reader's public key, expiry in Unix seconds). Nothing is stored: the signature
-is the proof, the expiry is inside what is signed."""
+(NFT id, reader's public key, expiry in Unix seconds, and for a federated training task
+the task's job id). Nothing is stored: the signature is the proof, the expiry is inside
+what is signed."""
 
 from datetime import UTC, datetime
 
@@ -13,15 +14,19 @@ SALT = "marketplace.datanft.access-token"
 MAX_TOKEN_CHARS = 512  # a real one is ~170; anything longer is not worth verifying
 
 
-def issue(nft_id: int, public_key: str, expires_at: datetime) -> str:
-    """A token for `public_key` to read NFT `nft_id` until `expires_at` (whole seconds)."""
+def issue(nft_id: int, public_key: str, expires_at: datetime, job_id: int | None = None) -> str:
+    """A token for `public_key` to read NFT `nft_id` until `expires_at` (whole seconds);
+    with `job_id`, only while it runs that training task."""
     claims = {"nft": nft_id, "key": public_key, "exp": int(expires_at.timestamp())}
+    if job_id is not None:
+        claims["job"] = job_id
     return signing.dumps(claims, salt=SALT)
 
 
-def verify(token: str, nft_id: int, now: datetime) -> str:
-    """The reader's public key if `token` is ours, untampered, for NFT `nft_id` and not
-    expired at `now`; DataAccessRequired (403) otherwise."""
+def verify(token: str, nft_id: int, now: datetime) -> tuple[str, int | None]:
+    """(reader's public key, training task's job id or None) if `token` is ours,
+    untampered, for NFT `nft_id` and not expired at `now`; DataAccessRequired (403)
+    otherwise."""
     if not token:
         raise DataAccessRequired("Send ?token= from access_data.")
     if len(token) > MAX_TOKEN_CHARS:
@@ -34,4 +39,4 @@ def verify(token: str, nft_id: int, now: datetime) -> str:
         raise DataAccessRequired("The access token is for another Data NFT.")
     if datetime.fromtimestamp(claims["exp"], UTC) <= now:
         raise DataAccessRequired("The access token has expired; ask access_data for a new one.")
-    return claims["key"]
+    return claims["key"], claims.get("job")

@@ -34,6 +34,13 @@ OPEN_FOR_PROVIDER = [
 ]
 
 
+class DataGrant(models.TextChoices):
+    """Why the assigned provider of a job over a Data NFT may read its readings."""
+
+    SUBSCRIPTION = "subscription", "the job owner's subscription"
+    TRAINING = "training", "the NFT's opt-in to federated training (a task)"
+
+
 class Resolution(models.TextChoices):
     RELEASE = "release"
     REFUND = "refund"
@@ -45,6 +52,9 @@ class Job(models.Model):
     model_ref = models.CharField(max_length=512)
     data_ref = models.CharField(max_length=512, blank=True)
     data_nft_id = models.BigIntegerField(null=True, blank=True)
+    data_grant = models.CharField(
+        max_length=16, choices=DataGrant.choices, default=DataGrant.SUBSCRIPTION
+    )
     compute_type = models.CharField(max_length=8, choices=Capability.choices)
     asset = models.CharField(max_length=16)
     budget = AmountField()
@@ -53,7 +63,8 @@ class Job(models.Model):
     auto_assign = models.BooleanField(default=False)
     attested_delivery = models.BooleanField(
         default=False,
-        help_text="Delivered only by a verified TEE attestation (confidential jobs).",
+        help_text="Delivered only through a service that verifies the result (a TEE "
+        "attestation, a federated update), never by hand or the owner's review.",
     )
     status = models.CharField(
         max_length=16, choices=JobStatus.choices, default=JobStatus.REGISTERED

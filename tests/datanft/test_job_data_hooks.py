@@ -74,6 +74,8 @@ def test_the_owner_may_also_be_a_bare_public_key(nft, alice):
 )
 def test_the_job_queue_hooks_reach_the_registry(nft, mallory, alice):
     with pytest.raises(errors.DataAccessRequired):
-        hooks.check_job_data_access(mallory.public_key, nft["id"])
+        hooks.check_job_data_access(mallory.public_key, nft["id"], "subscription")
+    with pytest.raises(errors.DataAccessRequired):  # not offered for training
+        hooks.check_job_data_access(mallory.public_key, nft["id"], "training")
     hooks.run_job_settled(job(nft["id"], job_id=5, owner=alice.public_key))
     assert DataAccess.objects.filter(kind="job", job_id=5).exists()

@@ -67,8 +67,8 @@ def test_the_data_access_hook_decides_whether_a_data_nft_may_be_used(
 ):
     seen = []
 
-    def no_subscription(owner, data_nft_id):
-        seen.append((owner, data_nft_id))
+    def no_subscription(owner, data_nft_id, grant):
+        seen.append((owner, data_nft_id, grant))
         if data_nft_id == 7:
             raise errors.DataAccessRequired()
 
@@ -76,7 +76,7 @@ def test_the_data_access_hook_decides_whether_a_data_nft_may_be_used(
     assert error(submit(actions, alice, data_nft_id=7)) == (403, "data_access_required")
     assert (balance(alice), Job.objects.count()) == (100 * DOT, 0)
     assert ok(submit(actions, alice, data_nft_id=8), 201)["data_nft_id"] == 8
-    assert seen == [(alice.public_key, 7), (alice.public_key, 8)]
+    assert seen == [(alice.public_key, 7, "subscription"), (alice.public_key, 8, "subscription")]
 
 
 def test_the_settled_hook_sees_the_job_inside_the_settling_transaction(

@@ -1,7 +1,8 @@
 """Job queue services: every change to jobs and bids, and every movement of a job's
 escrow (through `ledger.services`). By who acts: `user` (owners and providers on the
-open market), `direct` (direct orders settled by a proof), `staff`, `sweeps`; `steps`
-holds what they share. Callers import the package: `services.submit_job(...)`.
+open market), `direct` (direct orders settled by a proof), `verified` (results a
+service verifies, and tasks other domains open from their own escrow), `staff`,
+`sweeps`; `steps` holds what they share. Callers import the package: `services.submit_job(...)`.
 
 Every function locks the job row first (`SELECT … FOR UPDATE`) and checks the status
 under that lock, so two requests, or a request and a sweep, never both move the same
@@ -31,6 +32,7 @@ from .user import (
     submit_job,
     submit_result,
 )
+from .verified import deliver_verified, open_task, release_verified, withdraw_task
 
 __all__ = [
     "accept_result",
@@ -41,15 +43,19 @@ __all__ = [
     "bid_score",
     "cancel_job",
     "close_bid_windows",
+    "deliver_verified",
     "dispute_job",
     "expire_job",
     "expire_overdue",
     "mark_in_progress",
+    "open_task",
     "release_ended_reviews",
+    "release_verified",
     "resolve_dispute",
     "settle_attested_job",
     "submit_bid",
     "submit_direct_job",
     "submit_job",
     "submit_result",
+    "withdraw_task",
 ]

@@ -12,15 +12,8 @@ from marketplace.wallets.models import Wallet
 from marketplace.wallets.services import notify_balance
 
 from ..models import Job, JobStatus, Resolution
-from .steps import (
-    _lock,
-    _open_job,
-    _record,
-    _require_assigned,
-    _require_before_deadline,
-    _require_status,
-    _settle,
-)
+from .steps import _open_job, _record, _settle
+from .verified import deliver_verified
 
 
 def submit_direct_job(
@@ -75,14 +68,9 @@ def settle_attested_job(wallet: Wallet, *, job_id: int, result_hash: str, note: 
     Preconditions: the wallet is the assigned provider (else Forbidden); the job is
     assigned or in progress (else InvalidState) and before its deadline (else
     DeadlinePassed)."""
-    now = timezone.now()
     with transaction.atomic():
-        job = _lock(job_id)
-        _require_assigned(job, wallet)
-        _require_status(job, JobStatus.ASSIGNED, JobStatus.IN_PROGRESS)
-        _require_before_deadline(job, now)
-        job.result_ref = "attested"
-        job.result_hash = result_hash
-        _record(job, JobStatus.COMPLETED, now, note=note, fields=["result_ref", "result_hash"])
-        _settle(job, Resolution.RELEASE, now, notify_balance, note=note)
+        job = deliver_verified(
+            wallet, job_id=job_id, result_ref="attested", result_hash=result_hash, note=note
+        )
+        _settle(job, Resolution.RELEASE, timezone.now(), notify_balance, note=note)
     return job

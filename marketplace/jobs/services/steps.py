@@ -13,11 +13,11 @@ from marketplace.core.sweeps import Notify
 from marketplace.providers import services as provider_services
 from marketplace.providers.models import Provider
 from marketplace.providers.services import Outcome
-from marketplace.realtime.events import publish, user_group
+from marketplace.realtime.events import capability_group, publish, user_group
 from marketplace.wallets.models import Wallet
 from marketplace.wallets.services import notify_balance
 
-from ..models import Bid, BidStatus, Job, JobEvent, JobStatus, Resolution
+from ..models import Bid, BidStatus, DataGrant, Job, JobEvent, JobStatus, Resolution
 
 
 def _open_job(
@@ -28,10 +28,15 @@ def _open_job(
     deadline: datetime,
     idempotency_key: str,
     data_nft_id: int | None = None,
+    data_grant: str = DataGrant.SUBSCRIPTION,
+    funded_by_hold: int | None = None,
     **terms,
 ) -> tuple[Job, JobEvent]:
     """Create a registered job with its budget held in escrow (submit_job's rules), in
-    the caller's transaction; returns the job and its first history entry."""
+    the caller's transaction; returns the job and its first history entry. The escrow
+    comes from the owner's available balance, or out of the hold `funded_by_hold` for a
+    task that another domain funds from its own escrow (what the job does not pay out
+    returns to that hold)."""
     now = timezone.now()
     minimum = settings.PM_MIN_BUDGET.get(asset, 1)
     if budget < minimum:
@@ -44,10 +49,11 @@ def _open_job(
             {"deadline": "too soon"},
         )
     if data_nft_id is not None:
-        hooks.check_job_data_access(wallet.public_key, data_nft_id)
+        hooks.check_job_data_access(wallet.public_key, data_nft_id, data_grant)
     job = Job.objects.create(
         owner=wallet,
         data_nft_id=data_nft_id,
+        data_grant=data_grant,
         asset=asset,
         budget=budget,
         deadline=deadline,
@@ -55,7 +61,9 @@ def _open_job(
         **terms,
     )
     hold = ledger.create_hold(
-        payer=ledger.user_account(wallet.public_key, asset),
+        payer=ledger.hold_account(funded_by_hold)
+        if funded_by_hold is not None
+        else ledger.user_account(wallet.public_key, asset),
         amount=budget,
         kind="escrow_hold",
         reference=f"job:{job.pk}",
@@ -65,6 +73,25 @@ def _open_job(
     opened = _record(job, JobStatus.REGISTERED, now, fields=["escrow_hold_id"])
     notify_balance(wallet.public_key)
     return job, opened
+
+
+def _announce(job: Job) -> None:
+    """Tell the providers that can run the job (`job.opened`, after commit)."""
+    publish(
+        [capability_group(job.compute_type)],
+        "job.opened",
+        {
+            "job_id": job.pk,
+            "owner": job.owner.address,
+            "compute_type": job.compute_type,
+            "asset": job.asset,
+            "budget": str(job.budget),
+            "deadline": job.deadline.isoformat(),
+            "bid_window_ends_at": job.bid_window_ends_at.isoformat(),
+            "privacy_required": job.privacy_required,
+            "auto_assign": job.auto_assign,
+        },
+    )
 
 
 def _assign(

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from marketplace.core import hooks
 from marketplace.core.sweeps import Notify, sweep
 from marketplace.providers import selectors as provider_selectors
 from marketplace.providers import services as provider_services
@@ -89,4 +90,5 @@ def expire_job(job_id: int, notify: Notify = notify_balance) -> bool:
             provider_services.record_outcome(provider.pk, Outcome.EXPIRED)
             note = f"deadline passed; provider slashed {slashed}"
         _record(job, JobStatus.EXPIRED, now, note=note)
+        hooks.run_job_unfinished(job)
     return True

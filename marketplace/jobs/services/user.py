@@ -7,16 +7,17 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from marketplace.core import errors
+from marketplace.core import errors, hooks
 from marketplace.providers import selectors as provider_selectors
 from marketplace.providers import services as provider_services
-from marketplace.realtime.events import capability_group, publish, user_group
+from marketplace.realtime.events import publish, user_group
 from marketplace.wallets.models import Wallet
 from marketplace.wallets.services import notify_balance
 
 from .. import selectors
 from ..models import Bid, BidStatus, Job, JobStatus, Resolution
 from .steps import (
+    _announce,
     _assign,
     _lock,
     _open_job,
@@ -67,21 +68,7 @@ def submit_job(
             auto_assign=auto_assign,
             data_nft_id=data_nft_id,
         )
-        publish(
-            [capability_group(compute_type)],
-            "job.opened",
-            {
-                "job_id": job.pk,
-                "owner": wallet.address,
-                "compute_type": compute_type,
-                "asset": asset,
-                "budget": str(budget),
-                "deadline": deadline.isoformat(),
-                "bid_window_ends_at": job.bid_window_ends_at.isoformat(),
-                "privacy_required": privacy_required,
-                "auto_assign": auto_assign,
-            },
-        )
+        _announce(job)
     return selectors.new_job(job, opened)
 
 
@@ -209,6 +196,7 @@ def accept_result(wallet: Wallet, *, job_id: int) -> Job:
     with transaction.atomic():
         job = _lock(job_id)
         _require_owner(job, wallet)
+        _require_hand_delivery(job)
         _require_status(job, JobStatus.COMPLETED)
         _settle(job, Resolution.RELEASE, now, notify_balance, note="accepted by the owner")
     return job
@@ -222,6 +210,7 @@ def dispute_job(wallet: Wallet, *, job_id: int, reason: str) -> Job:
     with transaction.atomic():
         job = _lock(job_id)
         _require_owner(job, wallet)
+        _require_hand_delivery(job)
         _require_status(job, JobStatus.COMPLETED)
         if now >= job.review_ends_at:
             raise errors.WindowClosed("The review window of this job has closed.")
@@ -241,4 +230,5 @@ def cancel_job(wallet: Wallet, *, job_id: int) -> Job:
         _require_status(job, JobStatus.REGISTERED, JobStatus.ASSIGNED)
         _refund(job, notify_balance, kind="escrow_refund")
         _record(job, JobStatus.CANCELLED, now, note="cancelled by the owner")
+        hooks.run_job_unfinished(job)
     return job
