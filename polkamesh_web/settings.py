@@ -128,6 +128,7 @@ INSTALLED_APPS = [
     "marketplace.confidential",
     "marketplace.intents",
     "marketplace.chain",
+    "marketplace.federated",
     "marketplace.agents",
     "marketplace.overview",
 ]
@@ -270,6 +271,8 @@ PM_DISPUTE_SLA_SECONDS = env_int("PM_DISPUTE_SLA_SECONDS", 72 * 3600)
 PM_BID_WINDOW_SECONDS = env_int("PM_BID_WINDOW_SECONDS", 60)
 PM_SWEEP_INTERVAL_SECONDS = env_int("PM_SWEEP_INTERVAL_SECONDS", 10)
 PM_MIN_DEADLINE_SECONDS = env_int("PM_MIN_DEADLINE_SECONDS", 300)
+# How long a provider has for one federated training task (capped by the job's deadline).
+PM_FEDERATED_TASK_SECONDS = env_int("PM_FEDERATED_TASK_SECONDS", 600)
 PM_UNBOND_SECONDS = env_int("PM_UNBOND_SECONDS", 7 * 24 * 3600)
 PM_SLASH_BPS = env_int("PM_SLASH_BPS", 1000)  # share of stake slashed per expired job
 PM_HEARTBEAT_SECONDS = env_int("PM_HEARTBEAT_SECONDS", 15)

@@ -6,6 +6,7 @@ from marketplace.confidential import views as confidential_views
 from marketplace.core import views as core_views
 from marketplace.core.admin_login import admin_login
 from marketplace.datanft import views as data_views
+from marketplace.federated import views as federated_views
 from marketplace.intents import views as trade_views
 from marketplace.jobs import views as job_views
 from marketplace.overview import views as overview_views
@@ -22,6 +23,19 @@ urlpatterns = [
     path("data/<int:nft_id>/", data_views.detail, name="data-detail"),
     path("data/<int:nft_id>/access", data_views.access_fragment, name="data-access"),
     path("data/<int:nft_id>/readings", data_views.readings_fragment, name="data-readings"),
+    path("federated/", federated_views.federated_page, name="federated"),
+    path("federated/income", federated_views.income_fragment, name="federated-income"),
+    path("federated/<int:federated_job_id>/", federated_views.detail, name="federated-detail"),
+    path(
+        "federated/<int:federated_job_id>/progress",
+        federated_views.progress_fragment,
+        name="federated-progress",
+    ),
+    path(
+        "federated/<int:federated_job_id>/predict",
+        federated_views.predict_fragment,
+        name="federated-predict",
+    ),
     path("trade/", trade_views.trade, name="trade"),
     path("trade/epoch", trade_views.epoch_fragment, name="trade-epoch"),
     path("trade/intents", trade_views.my_intents_fragment, name="trade-mine"),
@@ -55,6 +69,7 @@ urlpatterns = [
     path("api/", include("marketplace.confidential.urls")),
     path("api/", include("marketplace.intents.urls")),
     path("api/", include("marketplace.chain.urls")),
+    path("api/", include("marketplace.federated.urls")),
 ]
 
 handler404 = "marketplace.core.views.not_found"

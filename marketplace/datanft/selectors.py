@@ -105,6 +105,40 @@ def readings(
     return found.order_by("ts", "id")
 
 
+TRAINING_SAMPLE = 100  # the newest readings checked for a federated job's fields
+
+
+def fields_not_numeric(nft_id: int, fields: list[str]) -> list[str]:
+    """The `fields` that are not a number in every one of the NFT's newest readings
+    (all of them when it has none): a federated job may name only fields its readings
+    carry. `value` is every reading's own number; the others live in `extra`."""
+    sample = list(
+        Reading.objects.filter(nft_id=nft_id)
+        .order_by("-ts", "-id")
+        .values_list("extra", flat=True)[:TRAINING_SAMPLE]
+    )
+    if not sample:
+        return list(fields)
+
+    def numeric(item) -> bool:
+        return isinstance(item, int | float) and not isinstance(item, bool)
+
+    return [
+        name
+        for name in fields
+        if name != "value" and not all(numeric(extra.get(name)) for extra in sample)
+    ]
+
+
+def trainable_nfts() -> QuerySet[DataNFT]:
+    """NFTs offered for federated training, newest first."""
+    return nfts().filter(training_allowed=True)
+
+
+def readings_count(nft_id: int) -> int:
+    return Reading.objects.filter(nft_id=nft_id).count()
+
+
 def usage_stats(item: DataNFT) -> dict:
     """Accesses (tokens issued, readings read, settled jobs), subscribers whose period has
     not ended, purchases sold, and revenue: `revenue` is what owners received (net of the
