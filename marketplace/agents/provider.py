@@ -14,7 +14,7 @@ import threading
 import time
 from datetime import UTC, datetime
 
-from . import runners
+from . import federated_task, runners
 from .client import CONNECTED, ApiError, Client
 from .state import AgentState
 
@@ -156,8 +156,11 @@ class ProviderAgent:
         log.info("job %s: bid %s %s (bid %s%s)", job_id, price, job["asset"], bid["id"], suffix)
 
     def _reason_not_to_bid(self, job: dict) -> str | None:
-        runner = runners.get(job["model_ref"])
-        if runner is None:
+        if federated_task.is_task(job):
+            reason = federated_task.reason_not_to_bid(job)
+            if reason:
+                return reason
+        elif runners.get(job["model_ref"]) is None:
             return f"no runner for {job['model_ref']!r}"
         if job["owner"] == self.address:
             return "our own job"
@@ -171,7 +174,7 @@ class ProviderAgent:
         if job.get("data_nft_id") is None:
             # Inline input can be checked now: never take a job that cannot be run.
             try:
-                runner(self.inline_input(job))
+                runners.get(job["model_ref"])(self.inline_input(job))
             except runners.InputError as exc:
                 return f"input: {exc}"
         return None
@@ -182,6 +185,9 @@ class ProviderAgent:
         """Take an assigned job through start → run → result; each step at most once.
         A 409 means the server moved on (a step done by an earlier run of this agent
         whose journal was lost, a sweep): re-read the job and go on from where it is."""
+        if federated_task.is_task(job):
+            federated_task.work(self.client, self.state, job)
+            return
         job_id = job["id"]
         for _ in range(3):
             try:
