@@ -4,6 +4,9 @@
   `builtin:forecast` job over it every `job_seconds` (auto-assigned: the provider
   agent's bid is taken when the bid window closes), and accepts each delivered
   forecast (an error document is disputed instead).
+- //Alice also trains a model across the three air-quality stations' Data NFTs every
+  `federated_seconds` (a federated job: the provider agent trains each station's
+  readings locally, round after round), one federated job at a time.
 - //Eve and //Ferdie each seal one opposite DOT/USDT intent into every batch epoch,
   and one between assets with no common pool (KSM → DOT, ASTR → KSM: routes of two
   pools through USDT), each with the minimum the quote suggests at 2 % slippage, so
@@ -40,6 +43,10 @@ TRADES = (
     ("//Eve", "KSM", "DOT", (1, 3), 5),
     ("//Ferdie", "ASTR", "KSM", (500, 3000), 5000),
 )
+FEDERATED_QUERY = "Air quality"  # the demo stations (marketplace/federated/demo.py)
+FEDERATED_ROUNDS = 5
+FEDERATED_BUDGET_DOT = 5 * 10**10  # 5 DOT: 0.15 DOT of data, the rest for 15 tasks
+FEDERATED_DEADLINE = timedelta(hours=2)
 SLIPPAGE_BPS = 200  # the traders accept 2 % below the quote
 SUBMIT_MARGIN_SECONDS = 3  # too close to an epoch's close: wait for the next one
 DECIMALS = {"DOT": 10, "USDT": 6, "KSM": 12, "ASTR": 18}
@@ -68,8 +75,18 @@ def cover(amount: int, unit: int) -> int:
 
 
 class DemoMarket:
-    def __init__(self, url: str, *, job_seconds: float = 120.0, tick_seconds: float = 3.0):
+    def __init__(
+        self,
+        url: str,
+        *,
+        job_seconds: float = 120.0,
+        tick_seconds: float = 3.0,
+        federated_seconds: float = 300.0,
+    ):
         self.alice = Client(url, Signer.from_uri("//Alice"))
+        self.federated_seconds = federated_seconds
+        self.next_federated = 0.0
+        self.federated_id: int | None = None  # the last federated job posted
         self.traders = {uri: Client(url, Signer.from_uri(uri)) for uri, *_ in TRADES}
         self.job_seconds = job_seconds
         self.tick_seconds = tick_seconds
@@ -93,6 +110,9 @@ class DemoMarket:
         if time.monotonic() >= self.next_job:
             self.post_job()
             self.next_job = time.monotonic() + self.job_seconds
+        if time.monotonic() >= self.next_federated:
+            self.post_federated_job()
+            self.next_federated = time.monotonic() + self.federated_seconds
         self.review_results()
         self.trade()
         self.report_batches()
@@ -120,6 +140,41 @@ class DemoMarket:
             HORIZON,
             nft_id,
         )
+
+    def post_federated_job(self) -> None:
+        """Train pm25 from traffic and wind across the demo stations, unless the last
+        federated job is still running."""
+        if self.federated_id is not None:
+            last = self.alice.get(f"/api/federated-jobs/{self.federated_id}")
+            if last["status"] == "running":
+                return
+            log.info(
+                "//Alice's federated job %s %s: weights %s",
+                last["id"],
+                last["status"],
+                [round(w, 3) for w in last["global_weights"]],
+            )
+        stations = self.alice.get("/api/data-nfts", q=FEDERATED_QUERY)["results"]
+        nft_ids = sorted(s["id"] for s in stations if s["training"]["allowed"])
+        if len(nft_ids) < 2:
+            raise ApiError(404, "not_found", f"fewer than 2 {FEDERATED_QUERY!r} NFTs to train on")
+        deadline = datetime.now(UTC) + FEDERATED_DEADLINE
+        job, _ = self.alice.post_action(
+            "/api/federated-jobs",
+            "submit_federated_job",
+            {
+                "model": "linear_regression",
+                "features": ["traffic", "wind"],
+                "target": "pm25",
+                "data_nft_ids": nft_ids,
+                "rounds": FEDERATED_ROUNDS,
+                "asset": "DOT",
+                "budget": str(FEDERATED_BUDGET_DOT),
+                "deadline": deadline.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            },
+        )
+        self.federated_id = job["id"]
+        log.info("//Alice posted federated job %s over Data NFTs %s", job["id"], nft_ids)
 
     def ensure_subscription(self) -> int:
         if self.nft_id is None:

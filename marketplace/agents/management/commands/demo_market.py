@@ -9,17 +9,22 @@ class Command(BaseCommand):
     help = (
         "Keep the demo market moving (for `make run`, never in production): //Alice buys "
         "a builtin:forecast over the City traffic Data NFT every --job-seconds and accepts "
-        "the results; //Eve and //Ferdie seal opposite DOT/USDT intents and routed KSM/ASTR "
-        "intents into every batch."
+        "the results, and trains a model across the air-quality stations every "
+        "--federated-seconds; //Eve and //Ferdie seal opposite DOT/USDT intents and routed "
+        "KSM/ASTR intents into every batch."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--url", default="http://127.0.0.1:8000", help="the server's base URL")
         parser.add_argument("--job-seconds", type=float, default=120.0)
         parser.add_argument("--tick-seconds", type=float, default=3.0)
+        parser.add_argument("--federated-seconds", type=float, default=300.0)
 
     def handle(self, *args, **options):
         market = DemoMarket(
-            options["url"], job_seconds=options["job_seconds"], tick_seconds=options["tick_seconds"]
+            options["url"],
+            job_seconds=options["job_seconds"],
+            tick_seconds=options["tick_seconds"],
+            federated_seconds=options["federated_seconds"],
         )
         market.run(_agent.stop_flag())
