@@ -377,6 +377,7 @@ SPECTACULAR_SETTINGS = {
         "JobStatusEnum": "marketplace.jobs.models.JobStatus",
         "BidStatusEnum": "marketplace.jobs.models.BidStatus",
         "TeeWorkerStatusEnum": "marketplace.confidential.models.WorkerStatus",
+        "FederatedStatusEnum": "marketplace.federated.models.FederatedStatus",
     },
 }
 

@@ -2,6 +2,7 @@
 
 import math
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from marketplace.core.rest import AmountField
@@ -136,10 +137,12 @@ class FederatedJobSerializer(serializers.ModelSerializer):
         return [p.nft_id for p in obj.participants.all()]
 
     @staticmethod
+    @extend_schema_field(PayoutSerializer(many=True))
     def get_payouts(obj) -> list[dict]:
         return PayoutSerializer(selectors.payouts(obj), many=True).data
 
     @staticmethod
+    @extend_schema_field(TaskStatusSerializer(many=True))
     def get_tasks(obj) -> list[dict]:
         return TaskStatusSerializer(selectors.current_tasks(obj), many=True).data
 
