@@ -8,11 +8,13 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
+from django.utils import timezone
 
 from ledger.selectors import account_balance
 from marketplace.agents.client import ApiError
 from marketplace.federated import aggregation
 from marketplace.jobs import services as job_services
+from marketplace.jobs.models import Job
 from tests import stack
 from tests.agents.conftest import client_for, dot, faucet, until
 from tests.conftest import DOT
@@ -21,10 +23,12 @@ from tests.federated.conftest import linear_readings, separable_readings
 FEE_BPS = 250
 PRICE_PER_ROUND = DOT // 100
 OWNERS = ("//Charlie", "//Dave", "//Eve")
-# Short bid windows and task deadlines so that ten rounds fit in a test (a missed task
-# is offered again within a minute); the sweeps run in this process.
+# Short task deadlines so that a missed task is offered again within a minute; the
+# sweeps run in this process, which ends a bid window as soon as every open task has
+# a bid (time moving on, as other tests move deadlines), so ten rounds fit in a test
+# however slow the machine.
 SERVER = {
-    "PM_BID_WINDOW_SECONDS": "4",
+    "PM_BID_WINDOW_SECONDS": "120",
     "PM_MIN_DEADLINE_SECONDS": "30",
     "PM_FEDERATED_TASK_SECONDS": "60",
     "PM_FAUCET_ENABLED": "true",
@@ -90,11 +94,14 @@ def refused(researcher, nft_id: int) -> bool:
     return False
 
 
-def run_to_the_end(researcher, federated_id: int, nft_ids, timeout: float = 240) -> dict:
-    """Sweep the bid windows (the queue's auto-assignment) until the job ends, checking
-    the researcher is refused the readings at every step."""
+def run_to_the_end(researcher, federated_id: int, nft_ids, timeout: float = 600) -> dict:
+    """Sweep the bid windows (the queue's auto-assignment) and deadlines until the job
+    ends, checking the researcher is refused the readings at every step."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        waiting = Job.objects.filter(status="registered", model_ref__startswith="federated:")
+        if waiting.exists() and not waiting.filter(bids__isnull=True).exists():
+            waiting.update(bid_window_ends_at=timezone.now())
         job_services.close_bid_windows()
         job_services.expire_overdue()
         assert all(refused(researcher, nft_id) for nft_id in nft_ids)
