@@ -45,7 +45,7 @@ TRADES = (
 )
 FEDERATED_QUERY = "Air quality"  # the demo stations (marketplace/federated/demo.py)
 FEDERATED_ROUNDS = 5
-FEDERATED_BUDGET_DOT = 5 * 10**10  # 5 DOT: 0.15 DOT of data, the rest for 15 tasks
+FEDERATED_BUDGET_DOT = 10 * 10**10  # 10 DOT: 0.15 DOT of data, ~0.66 DOT for each of 15 tasks
 FEDERATED_DEADLINE = timedelta(hours=2)
 SLIPPAGE_BPS = 200  # the traders accept 2 % below the quote
 SUBMIT_MARGIN_SECONDS = 3  # too close to an epoch's close: wait for the next one
