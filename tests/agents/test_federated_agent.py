@@ -49,7 +49,7 @@ def agent_process(server, tmp_path):
     agent = ("provider_agent", "--uri", "//Bob", "--url", server, "--poll-seconds", "1")
     state = ("--state-file", str(tmp_path / "bob.json"))
     with stack.running("federated-provider", "manage.py", *agent, *state) as running:
-        until(lambda: registered(bob), timeout=60)
+        until(lambda: registered(bob), timeout=240)
         yield bob, running
 
 
