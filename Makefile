@@ -7,6 +7,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
+VAR_DIR := $(or $(PM_VAR_DIR),var)
 
 # Python 3.12+ (Django 6): the first of python3.13/python3.12/python3 that is new
 # enough, else a pyenv-installed one.
@@ -18,7 +19,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3; do \
 TEST_DATABASE_URL ?= postgres://postgres:postgres@127.0.0.1:5432/polkamesh
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: help venv run test lint check assets services bench
+.PHONY: help venv run test lint check assets services localnet bench
 
 help:
 	@echo "make run    - set up and start PolkaMesh (web + worker + beat) on http://$(HOST):$(PORT)/"
@@ -47,8 +48,15 @@ run: export PM_SWEEP_INTERVAL_SECONDS ?= 5
 run: export PM_FAUCET_ENABLED ?= true
 # honcho gives each process its own $PORT: the agents reach the web server by this URL.
 run: export PM_SERVER_URL ?= http://$(HOST):$(PORT)
-run: venv
+# The local chain (docs/CHAIN.md): deposits and withdrawals are transfers on it, and the
+# demo wallets' money arrives as deposits (chain_demo, on the chain started just for it).
+run: export PM_CHAIN_PORT ?= 9944
+run: export PM_CHAIN_URL ?= ws://127.0.0.1:$(PM_CHAIN_PORT)
+run: export PM_CHAIN_HOT_WALLET_URI ?= //PolkaMeshHot
+run: venv localnet
 	$(PY) manage.py migrate --noinput
+	@node marketplace/chain/localnet/start.mjs --port $(PM_CHAIN_PORT) --dir $(VAR_DIR)/chain & \
+	  chain=$$!; $(PY) manage.py chain_demo; status=$$?; kill $$chain; wait $$chain; exit $$status
 	$(PY) manage.py load_demo
 	@echo
 	@echo "PolkaMesh is starting at http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
@@ -59,6 +67,10 @@ run: venv
 
 services:
 	tests/ensure-services.sh all
+
+# Node and the local chain's pinned packages (marketplace/chain/localnet).
+localnet:
+	tests/ensure-services.sh chain
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -3,6 +3,7 @@
 //   tests/e2e/fake-wallet.js  the keyring-backed test wallet (frontend/src/fake-wallet.js);
 //                             beside the browser tests, never in static/ (never served)
 //   static/js/charts.js       uPlot charts from json_script data (frontend/src/charts.js)
+//   static/js/deposit.js      the Deposit form: a transfer signed by the extension (frontend/src/deposit.js)
 // and copies Pico CSS's and uPlot's stylesheets to static/css/.
 // Usage: npm run build            (minified, what gets committed)
 //        npm run build -- --dev   (readable, with inline source maps, for debugging)
@@ -48,6 +49,9 @@ const bundles = [
   { entry: 'frontend/src/wallet.js', out: 'static/js/wallet.js', plugins: [await noWasmCrypto()] },
   { entry: 'frontend/src/fake-wallet.js', out: 'tests/e2e/fake-wallet.js', plugins: [] },
   { entry: 'frontend/src/charts.js', out: 'static/js/charts.js', plugins: [] },
+  // Only the wallet page of a platform with a chain loads it (@polkadot/api is big).
+  // It hashes in plain JS too (the extension signs), under the same CSP.
+  { entry: 'frontend/src/deposit.js', out: 'static/js/deposit.js', plugins: [await noWasmCrypto()] },
 ];
 
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;

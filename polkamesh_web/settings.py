@@ -304,6 +304,8 @@ PM_WITHDRAW_REVIEW_THRESHOLD = {
 # The first block a new deployment reads deposits from (its cursor then moves on).
 PM_CHAIN_START_BLOCK = env_int("PM_CHAIN_START_BLOCK", 0)
 PM_CHAIN_POLL_SECONDS = float(env_str("PM_CHAIN_POLL_SECONDS", "1"))
+if PM_CHAIN_PUBLIC_URL:  # the wallet page's Deposit form talks to the node itself
+    SECURE_CSP["connect-src"].append(PM_CHAIN_PUBLIC_URL)
 
 # Rate limits (DRF throttle syntax: N/second|minute|hour|day).
 PM_RATE_IP = env_str("PM_RATE_IP", "1200/minute")

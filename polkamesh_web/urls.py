@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from marketplace.chain import views as chain_views
 from marketplace.confidential import views as confidential_views
 from marketplace.core import views as core_views
 from marketplace.core.admin_login import admin_login
@@ -17,6 +18,7 @@ urlpatterns = [
     path("", overview_views.overview, name="overview"),
     path("wallet/", wallet_views.wallet_page, name="wallet"),
     path("wallet/statement", wallet_views.statement_fragment, name="wallet-statement"),
+    path("wallet/deposits", chain_views.deposits_fragment, name="wallet-deposits"),
     path("data/", data_views.catalogue, name="data"),
     path("data/mine/", data_views.mine, name="data-mine"),
     path("data/mine/nfts", data_views.mine_nfts_fragment, name="data-mine-nfts"),

@@ -195,6 +195,15 @@ def _ledger_invariants_hold_after_each_test(request):
 
 
 @pytest.fixture(scope="session")
+def chain_url(tmp_path_factory):
+    """The local Substrate chain, started once per test session when a test needs it."""
+    from tests.stack import local_chain
+
+    with local_chain(tmp_path_factory.mktemp("chain")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """After the run, close connections that worker threads (channels, thread tests)
     left open, so the test database can be dropped."""

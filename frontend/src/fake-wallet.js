@@ -6,8 +6,9 @@
 //
 // It injects window.injectedWeb3['polkadot-js'] exactly like the extension's
 // content script does, so extension-dapp's web3Enable / web3Accounts /
-// web3FromSource and signer.signRaw run their real code paths.
+// web3FromSource, signer.signRaw and signer.signPayload run their real code paths.
 import { Keyring } from '@polkadot/keyring';
+import { TypeRegistry } from '@polkadot/types';
 import { hexToU8a, isHex, stringToU8a, u8aEq, u8aToHex, u8aWrapBytes } from '@polkadot/util';
 import { cryptoWaitReady, decodeAddress } from '@polkadot/util-crypto';
 
@@ -24,6 +25,7 @@ const ready = cryptoWaitReady().then(() => {
 const state = {
   accounts: [], // [{name, address}] once ready
   signed: [], // every signRaw request: {address, data, signature}
+  transactions: [], // every signPayload request: {address, method, nonce, signature}
   reject: false, // set window.__pmFakeWallet.reject = true to act like "Cancel"
 };
 
@@ -36,15 +38,32 @@ async function offered() {
   return ordered.map((p) => ({ address: p.address, name: p.meta.name, type: 'sr25519' }));
 }
 
+async function pairFor(address) {
+  const pairs = await ready;
+  if (state.reject || window.__pmFakeWalletReject) throw new Error('Cancelled');
+  const key = decodeAddress(address);
+  const pair = pairs.find((p) => u8aEq(p.publicKey, key));
+  if (!pair) throw new Error(`Unable to find account ${address}`);
+  return pair;
+}
+
 const signer = {
+  // Same as the extension: a transaction's payload is signed as the chain expects it
+  // (the signed extensions named by the dApp's @polkadot/api, no metadata needed).
+  async signPayload(payload) {
+    const pair = await pairFor(payload.address);
+    const registry = new TypeRegistry();
+    registry.setSignedExtensions(payload.signedExtensions);
+    const { signature } = registry
+      .createType('ExtrinsicPayload', payload, { version: payload.version })
+      .sign(pair);
+    state.transactions.push({ address: payload.address, method: payload.method, nonce: payload.nonce, signature });
+    return { id: state.signed.length + state.transactions.length, signature };
+  },
   // Same as the extension: sign the bytes wrapped in <Bytes>…</Bytes>.
   async signRaw({ address, data, type }) {
-    const pairs = await ready;
-    if (state.reject || window.__pmFakeWalletReject) throw new Error('Cancelled');
+    const pair = await pairFor(address);
     if (type && type !== 'bytes') throw new Error(`Unsupported signRaw type ${type}`);
-    const key = decodeAddress(address);
-    const pair = pairs.find((p) => u8aEq(p.publicKey, key));
-    if (!pair) throw new Error(`Unable to find account ${address}`);
     const message = isHex(data) ? hexToU8a(data) : stringToU8a(data);
     const signature = u8aToHex(pair.sign(u8aWrapBytes(message)));
     state.signed.push({ address, data, signature });

@@ -1,6 +1,6 @@
 // Entry point of static/js/wallet.js: wires the page and exposes window.PolkaMesh.
 import './htmx-setup.js';
-import { account, accounts, choose, connect } from './accounts.js';
+import { account, accounts, choose, connect, signerFor } from './accounts.js';
 import { formatAmount, parseAmount } from './amount.js';
 import { login, logout } from './auth.js';
 import { canonicalJson } from './canonical.js';
@@ -17,6 +17,7 @@ window.PolkaMesh = Object.freeze({
   account,
   accounts,
   chooseAccount: choose,
+  signerFor, // the extension's signer of an account (deposit.js signs transfers with it)
   login,
   logout,
   // signed actions

@@ -7,4 +7,4 @@ class ChainConfig(AppConfig):
     verbose_name = "Chain (deposits and payouts)"
 
     def ready(self):
-        from . import hooks  # noqa: F401  (registers the config section)
+        from . import fragments, hooks  # noqa: F401  (the config section, live deposits)

@@ -5,7 +5,7 @@ from django.template.loader import render_to_string
 from ledger import selectors as ledger_selectors
 from marketplace.realtime import live
 
-from .selectors import statement_page
+from .selectors import statement_page, withdrawals_of
 
 
 @live.fragment("balance")
@@ -27,3 +27,12 @@ def balances(wallet, data) -> str:
             "wallets/wallet.html#statement",
         )
     )
+
+
+@live.fragment("withdrawal.status")
+def withdrawals(wallet, data) -> str:
+    """The wallet page's withdrawals, as the payer moves one along."""
+    if wallet is None:
+        return ""
+    context = {"withdrawals": withdrawals_of(wallet)[:20], "oob": True}
+    return render_to_string("wallets/wallet.html#withdrawals", context)

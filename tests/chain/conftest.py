@@ -1,23 +1,17 @@
-"""The real local chain for the chain tests: one chopsticks process per test session
-(tests/stack.py), each test reading only the blocks made after it started."""
+"""The real local chain for the chain tests (`chain_url`, one chopsticks process per test
+session, tests/conftest.py), each test reading only the blocks made after it started."""
 
 import pytest
 from substrateinterface import Keypair
 
+from marketplace.chain import devchain
 from marketplace.chain.client import ChainClient
-from tests.stack import local_chain
 
 HOT_URI = "//PolkaMeshHot"
-USDT_ID = 1984
+USDT_ID = devchain.USDT_ID
 # The hot wallet's own float: pays the network fees of withdrawals. Not a deposit, so
 # the ledger does not owe it to anyone.
 FLOAT = 1_000 * 10**10
-
-
-@pytest.fixture(scope="session")
-def chain_url(tmp_path_factory):
-    with local_chain(tmp_path_factory.mktemp("chain")) as url:
-        yield url
 
 
 class Chain:
@@ -29,62 +23,22 @@ class Chain:
         self.substrate = self.client.substrate
 
     def set_balance(self, public_key: str, amount: int) -> None:
-        """Give an account `amount` of the native token (dev_setStorage writes the whole
-        System.Account record)."""
-        nonce = self.client.account_nonce(public_key)
-        record = {
-            "nonce": nonce,
-            "providers": 1,
-            "data": {"free": str(amount)},
-        }
-        self.substrate.rpc_request(
-            "dev_setStorage", [{"System": {"Account": [[["0x" + public_key], record]]}}]
-        )
+        devchain.set_balance(self.client, public_key, amount)
 
     def set_usdt(self, public_key: str, amount: int) -> None:
-        """Give an account `amount` USDT (and count it in the asset's supply, which a
-        transfer checks)."""
-        asset = self.substrate.query("Assets", "Asset", [USDT_ID]).value
-        asset["supply"] = str(asset["supply"] + amount)
-        account = {"balance": str(amount), "isFrozen": False, "reason": "Sufficient"}
-        self.substrate.rpc_request(
-            "dev_setStorage",
-            [
-                {
-                    "Assets": {
-                        "Asset": [[[USDT_ID], _camel(asset)]],
-                        "Account": [[[USDT_ID, "0x" + public_key], account]],
-                    }
-                }
-            ],
-        )
+        devchain.set_asset_balance(self.client, public_key, amount, USDT_ID)
 
     def new_blocks(self, count: int = 1) -> None:
-        self.substrate.rpc_request("dev_newBlock", [{"count": count}])
+        devchain.new_blocks(self.client, count)
 
     def transfer(self, keypair: Keypair, dest: str, amount: int, asset_id: int | None = None):
         """A user's transfer_keep_alive, included (Instant mode builds its block)."""
-        extrinsic = self.client.sign_transfer(
-            keypair,
-            dest=dest,
-            asset_id=asset_id,
-            amount=amount,
-            nonce=self.client.account_nonce(keypair.public_key.hex()),
-        )
-        receipt = self.substrate.submit_extrinsic(extrinsic, wait_for_inclusion=True)
+        receipt = devchain.pay(self.client, keypair, dest, amount, asset_id)
         assert receipt.is_success, receipt.error_message
         return receipt
 
     def balance(self, public_key: str, asset_id: int | None = None) -> int:
         return self.client.balance(public_key, asset_id)
-
-
-def _camel(record: dict) -> dict:
-    """substrate-interface's snake_case field names → the camelCase dev_setStorage takes."""
-    return {
-        "".join(w if i == 0 else w.title() for i, w in enumerate(k.split("_"))): v
-        for k, v in record.items()
-    }
 
 
 @pytest.fixture

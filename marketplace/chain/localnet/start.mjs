@@ -10,8 +10,12 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-import { fetchConfig, setStorage, setupWithServer } from '@acala-network/chopsticks';
 import { chainSpec } from '@substrate/connect-known-chains/rococo_v2_2_asset_hub';
+
+// chopsticks logs every block it builds; only warnings unless LOG_LEVEL says otherwise
+// (set before its logger is created by the import below).
+process.env.LOG_LEVEL ??= 'warn';
+const { fetchConfig, setStorage, setupWithServer } = await import('@acala-network/chopsticks');
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {

@@ -33,10 +33,17 @@ class Command(BaseCommand):
                 sent = services.pay_withdrawals(client)
                 if credited or sent:
                     log.info("credited %s deposit(s), sent %s payout(s)", credited, sent)
-            except (ChainUnavailable, ConnectionError, OSError) as exc:
+            except ChainUnavailable as exc:
                 if once:
                     raise CommandError(str(exc)) from exc
                 log.warning("chain unreachable, retrying: %s", exc)
+                client = None
+            except Exception:
+                # A dropped socket or a node restarting mid-pass: everything done so far
+                # is committed and every step is idempotent, so reconnect and go on.
+                if once:
+                    raise
+                log.exception("chain pass failed; reconnecting")
                 client = None
             if once:
                 return

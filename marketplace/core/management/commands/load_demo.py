@@ -8,6 +8,7 @@ import os
 import secrets
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -33,10 +34,13 @@ class Command(BaseCommand):
                 user.set_password(password)
                 user.save()
             wallets = []
+            chain_backed = settings.PM_CHAIN_ASSETS if settings.PM_CHAIN_URL else {}
             for name in DEMO_WALLETS:
                 keypair = demo_keypair(name)
                 wallet, _ = Wallet.objects.get_or_create(public_key=keypair.public_key.hex())
                 for asset, amount in FUNDING.items():
+                    if asset in chain_backed:
+                        continue  # it arrived as a deposit on the chain (chain_demo)
                     ledger.deposit(
                         wallet.public_key,
                         asset,
