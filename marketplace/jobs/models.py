@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 
 from ledger.fields import AmountField
+from ledger.units import money
 from marketplace.providers.models import Capability
 
 
@@ -179,4 +180,4 @@ class Bid(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"bid #{self.pk} on job #{self.job_id}: {self.price}"
+        return f"bid #{self.pk} on job #{self.job_id}: {money(self.price, self.job.asset)}"

@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 
 from ledger.fields import AmountField
+from ledger.units import money
 from marketplace.core.identity import address_of
 
 
@@ -122,4 +123,4 @@ class Withdrawal(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"withdrawal #{self.pk} {self.amount} {self.asset} ({self.status})"
+        return f"withdrawal #{self.pk} {money(self.amount, self.asset)} ({self.status})"

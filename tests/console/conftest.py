@@ -1,6 +1,8 @@
 """Staff-console fixtures: a signed-in staff member per role (the groups the migration
 created), and the jobs fixtures (a disputed job and its market)."""
 
+from importlib import import_module
+
 import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
@@ -17,10 +19,20 @@ from tests.jobs.conftest import (  # noqa: F401  (fixtures)
 )
 
 
-def staff_member(username: str, role: str | None):
+def ensure_roles() -> None:
+    """The groups the migration created; a transactional test's flush empties them, so
+    a later test re-runs that migration's step on the live app registry."""
+    if not Group.objects.filter(name="operator").exists():
+        from django.apps import apps
+
+        import_module("marketplace.core.migrations.0003_staff_roles").create_roles(apps, None)
+
+
+def staff_member(username: str, role: str | None, password: str = "pw"):
     from django.contrib.auth import get_user_model
 
-    user = get_user_model().objects.create_user(username, password="pw", is_staff=True)
+    ensure_roles()
+    user = get_user_model().objects.create_user(username, password=password, is_staff=True)
     if role:
         user.groups.add(Group.objects.get(name=role))
     return user

@@ -6,6 +6,15 @@ import os
 
 import pytest
 
+from tests.jobs.conftest import (  # noqa: F401  (a disputed job, for the console's tests)
+    assigned,
+    bid,
+    completed,
+    disputed,
+    in_progress,
+    job,
+    market,
+)
 from tests.stack import ARTIFACTS, ROOT, celery_worker, web_server
 
 CHROMIUM = "/usr/bin/chromium"
