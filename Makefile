@@ -46,13 +46,16 @@ run: export PM_REVIEW_WINDOW_SECONDS ?= 120
 run: export PM_SWEEP_INTERVAL_SECONDS ?= 5
 # The demo hands out test funds (the faucet is off unless a deployment turns it on).
 run: export PM_FAUCET_ENABLED ?= true
-# honcho gives each process its own $PORT: the agents reach the web server by this URL.
+# The agents reach the web server by this URL.
 run: export PM_SERVER_URL ?= http://$(HOST):$(PORT)
 # The local chain (docs/CHAIN.md): deposits and withdrawals are transfers on it, and the
 # demo wallets' money arrives as deposits (chain_demo, on the chain started just for it).
 run: export PM_CHAIN_PORT ?= 9944
 run: export PM_CHAIN_URL ?= ws://127.0.0.1:$(PM_CHAIN_PORT)
 run: export PM_CHAIN_HOT_WALLET_URI ?= //PolkaMeshHot
+# A quiet console: the market's events, one line each, and warnings (PM_LOG_LEVEL=INFO
+# brings back the access log and Celery's task lines).
+run: export PM_LOG_LEVEL ?= WARNING
 run: venv localnet
 	$(PY) manage.py migrate --noinput
 	@node marketplace/chain/localnet/start.mjs --port $(PM_CHAIN_PORT) --dir $(VAR_DIR)/chain & \
@@ -62,8 +65,9 @@ run: venv localnet
 	@echo "PolkaMesh is starting at http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
 	@echo "Ctrl-C stops them all: web server, Celery worker and beat, the batch closer, the provider and TEE"
 	@echo "worker agents, and the demo market (//Alice's jobs, //Eve's and //Ferdie's trades)."
+	@echo "A process that crashes restarts on its own (supervisord runs the Procfile)."
 	@echo
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" exec $(VENV)/bin/honcho -f Procfile start
+	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" exec $(PY) manage.py supervise --procfile Procfile
 
 services:
 	tests/ensure-services.sh all

@@ -9,9 +9,12 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 
+from polkamesh_web.access_log import AccessLog  # noqa: E402
 from polkamesh_web.routing import websocket_application  # noqa: E402
 
-application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websocket_application})
+application = ProtocolTypeRouter(
+    {"http": AccessLog(django_asgi_app), "websocket": websocket_application}
+)
 
 # A full garbage collection pauses every socket of the process (a broadcast to 1,000
 # sockets waited ≈ 0.3 s behind one, docs/BENCHMARKS.md "Push latency"): what exists

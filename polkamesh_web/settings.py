@@ -416,13 +416,30 @@ STORAGES = {
     "artifacts": {"BACKEND": PM_ARTIFACT_STORAGE, "OPTIONS": PM_ARTIFACT_STORAGE_OPTIONS},
 }
 
+# PM_LOG_LEVEL (LOG_LEVEL is the older name) is the level of everything but the market
+# events the agents log, one plain line each at INFO, which show at any level: `make run`
+# sets WARNING, so its console shows the market moving and any trouble, not chatter.
+PM_LOG_LEVEL = env_str("PM_LOG_LEVEL", env_str("LOG_LEVEL", "INFO")).upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "event": {"format": "%(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "events": {"class": "logging.StreamHandler", "formatter": "event"},
+    },
+    "root": {"handlers": ["console"], "level": PM_LOG_LEVEL},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "polkamesh.agents": {
+            "handlers": ["events"],
+            "level": "DEBUG" if PM_LOG_LEVEL == "DEBUG" else "INFO",
+            "propagate": False,
+        },
+    },
 }
 
 # Periodic work: every money deadline is found by a sweep that queries the database,

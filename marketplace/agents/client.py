@@ -143,6 +143,14 @@ class Client:
             self._config = self._body(self._request("GET", "/api/config"))
         return self._config
 
+    def whole(self, amount: int | str, asset: str) -> str:
+        """`15000000000`, DOT → `0.5 DOT` by the service's decimals: amounts for people
+        reading the log."""
+        decimals = {a["code"]: a["decimals"] for a in self.config()["assets"]}[asset]
+        units, fraction = divmod(int(amount), 10**decimals)
+        text = f"{units}.{fraction:0{decimals}d}".rstrip("0").rstrip(".")
+        return f"{text} {asset}"
+
     def get(self, path: str, **params) -> dict:
         """GET with the API token; signs in again once if the token was refused."""
         if self.token is None:
@@ -251,7 +259,7 @@ class EventListener(threading.Thread):
                         raise ConnectionError(f"expected hello, got {hello!r}")
                     self.connections += 1
                     delay = 0.5
-                    log.info("events: connected (%d)", self.connections)
+                    log.debug("events: connected (%d)", self.connections)
                     self.events.put({"type": CONNECTED, "data": hello.get("data", {})})
                     self._read(socket)
             except InvalidStatus as exc:

@@ -99,7 +99,8 @@ class ProviderAgent:
         """Use the existing registration, or register with the minimum stake."""
         try:
             provider = self.client.get(f"/api/providers/{self.address}")
-            log.info("registered provider %s (stake %s)", self.address, provider["stake"])
+            stake = self.client.whole(provider["stake"], self.client.config()["stake_asset"])
+            log.info("registered provider %s (stake %s)", self.address, stake)
         except ApiError as exc:
             if exc.code != "not_found":
                 raise
@@ -117,7 +118,8 @@ class ProviderAgent:
                 "/api/providers", "register_provider", params, nonce=nonce, journal=self.state
             )
             self.state.forget("provider")
-            log.info("registered as provider %s, stake %s", self.address, provider["stake"])
+            stake = self.client.whole(provider["stake"], stake_asset)
+            log.info("registered as provider %s, stake %s", self.address, stake)
         if not provider.get("active", True):
             raise RuntimeError(f"provider {self.address} is deactivated")
         self.capabilities = provider["capabilities"]
@@ -153,7 +155,8 @@ class ProviderAgent:
             self._passed.add(job_id)
             return
         suffix = ", replayed" if replayed else ""
-        log.info("job %s: bid %s %s (bid %s%s)", job_id, price, job["asset"], bid["id"], suffix)
+        price_text = self.client.whole(price, job["asset"])
+        log.info("job %s: bid %s (bid %s%s)", job_id, price_text, bid["id"], suffix)
 
     def _reason_not_to_bid(self, job: dict) -> str | None:
         if federated_task.is_task(job):
