@@ -81,6 +81,12 @@ def queues() -> list[Queue]:
             "four eyes: approve or reject",
         ),
         Queue(
+            "Withdrawals sent, awaiting the chain",
+            withdrawals.filter(status=WithdrawalStatus.SUBMITTED).count(),
+            _list_url("wallets_withdrawal", status__exact=WithdrawalStatus.SUBMITTED),
+            "reconciled by the payer; long waits need a look",
+        ),
+        Queue(
             "Withdrawals failed",
             withdrawals.filter(status=WithdrawalStatus.FAILED).count(),
             _list_url("wallets_withdrawal", status__exact=WithdrawalStatus.FAILED),

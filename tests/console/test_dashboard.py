@@ -49,6 +49,9 @@ def test_each_queue_counts_its_work_and_links_to_it(console, disputed, actions, 
     assert f"/admin/jobs/job/{disputed['id']}/change/" not in listed
     assert queue(page, "TEE workers pending approval")[0] == 0
     assert queue(page, "Withdrawals pending")[0] == 0
+    assert queue(page, "Withdrawals sent, awaiting the chain")[1] == (
+        "/admin/wallets/withdrawal/?status__exact=submitted"
+    )
 
 
 def test_disputes_are_listed_oldest_first(console, disputed, actions, alice, bob):
