@@ -1,9 +1,11 @@
-"""The Django admin's sign-in, throttled per client IP.
+"""The Django admin's sign-in, throttled per user name and client IP.
 
-After `FAILURES` failed sign-ins from one IP within `WINDOW_SECONDS`, that IP's
-sign-ins answer 429 without the password being checked — the right one included —
-until the oldest failure leaves the window: a guesser learns nothing from further
-tries, while staff elsewhere are unaffected. The failures are counted by DRF's
+After `FAILURES` failed sign-ins for one user name from one IP within
+`WINDOW_SECONDS`, those sign-ins answer 429 without the password being checked — the
+right one included — until the oldest failure leaves the window: a guesser learns
+nothing from further tries. The user name is part of the key because behind a proxy
+(with `PM_NUM_PROXIES` unset) every client has the proxy's IP: per IP alone, anyone
+could keep all staff out by failing ten times. The failures are counted by DRF's
 cache-based throttle (Redis when REDIS_URL is set, so every web process counts
 together); the client IP is DRF's (`NUM_PROXIES` says which X-Forwarded-For entry).
 
@@ -11,6 +13,7 @@ Unlike the API's limits, this one fails closed: while the cache is unreachable t
 failures cannot be counted, so sign-ins answer 503 rather than let a guesser try
 without limit (staff keep `manage.py` meanwhile)."""
 
+import hashlib
 import logging
 
 from django.contrib import admin
@@ -33,10 +36,15 @@ class AdminLoginThrottle(SimpleRateThrottle):
         return FAILURES, WINDOW_SECONDS
 
     def get_cache_key(self, request, view) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+        username = request.POST.get("username", "").strip().lower()
+        # hashed: a cache key of bounded length and without the raw text typed
+        user = hashlib.sha256(username.encode()).hexdigest()[:32]
+        ident = f"{self.get_ident(request)}:{user}"
+        return self.cache_format % {"scope": self.scope, "ident": ident}
 
     def locked(self, request) -> bool:
-        """Whether this IP used up its failures (without counting this request)."""
+        """Whether this user name from this IP used up its failures (without counting
+        this request)."""
         self.key = self.get_cache_key(request, None)
         self.now = self.timer()
         self.history = [t for t in self.cache.get(self.key, []) if t > self.now - self.duration]
@@ -48,7 +56,8 @@ class AdminLoginThrottle(SimpleRateThrottle):
 
 @login_not_required
 def admin_login(request, extra_context=None):
-    """`admin.site.login`, refused with 429 while the client IP is locked out."""
+    """`admin.site.login`, refused with 429 while the user name is locked out from the
+    client IP."""
     throttle = AdminLoginThrottle()
     signing_in = request.method == "POST"
     try:

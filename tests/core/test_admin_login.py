@@ -1,5 +1,6 @@
-"""The admin is for staff only, and its sign-in is throttled per client IP: after the
-limit an IP is refused (429) without its password being checked, the right one too."""
+"""The admin is for staff only, and its sign-in is throttled per user name and client
+IP: after the limit they are refused (429) without the password being checked, the
+right one too, while other staff behind the same IP can still sign in."""
 
 import logging
 import uuid
@@ -102,3 +103,13 @@ def test_while_the_cache_is_unreachable_sign_ins_are_refused_not_let_through(
     assert int(response["Retry-After"]) > 0
     assert not signed_in(client)
     assert any("cannot be counted" in r.getMessage() for r in caplog.records)
+
+
+def test_failures_for_one_user_name_do_not_lock_out_other_staff_behind_the_same_ip(client):
+    get_user_model().objects.create_user("colleague", password=PASSWORD, is_staff=True)
+    for _ in range(FAILURES + 2):
+        client.post(LOGIN, {"username": "staff", "password": "guess"}, REMOTE_ADDR="10.0.0.1")
+    locked = client.post(LOGIN, {"username": "staff", "password": "x"}, REMOTE_ADDR="10.0.0.1")
+    assert locked.status_code == 429
+    colleague = {"username": "colleague", "password": PASSWORD, "next": "/admin/"}
+    assert client.post(LOGIN, colleague, REMOTE_ADDR="10.0.0.1").status_code == 302
