@@ -1,11 +1,12 @@
 """The probes behind /healthz. Each answers "ok" or a short reason; none raises."""
 
+import asyncio
+
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from celery import current_app as celery_app
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 from django.db import connection
-
-from polkamesh_web.celery import app as celery_app
 
 from .selectors import worker_is_alive
 
@@ -20,12 +21,26 @@ def database() -> str:
 
 
 def channel_layer() -> str:
+    """A message sent to a fresh channel comes back within PROBE_SECONDS: the layer
+    (Redis) takes writes and delivers them. The in-memory layer of the embedded set-up
+    reaches this process only, which is what it answers."""
     try:
         layer = get_channel_layer()
-        async_to_sync(layer.group_send)("healthz", {"type": "healthz.ping"})
-        return "ok"
+        if isinstance(layer, InMemoryChannelLayer):
+            return "in-process"
+        return async_to_sync(_round_trip)(layer)
     except Exception as exc:
         return f"error: {type(exc).__name__}"
+
+
+PROBE_SECONDS = 2
+
+
+async def _round_trip(layer) -> str:
+    channel = await layer.new_channel("healthz.")
+    await layer.send(channel, {"type": "healthz.ping"})
+    message = await asyncio.wait_for(layer.receive(channel), PROBE_SECONDS)
+    return "ok" if message.get("type") == "healthz.ping" else "error: wrong message"
 
 
 def broker() -> str:

@@ -50,3 +50,30 @@ def test_the_schema_and_docs_are_served(api):
 def test_the_landing_page_says_what_the_site_is(client):
     response = client.get("/")
     assert b"decentralized marketplace for AI compute and data" in response.content
+
+
+def test_healthz_reports_a_channel_layer_it_cannot_reach(api, settings):
+    from channels.layers import channel_layers
+
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]},  # nothing listens there
+        }
+    }
+    channel_layers.backends.pop("default", None)
+    try:
+        assert api.get("/healthz").json()["channel_layer"].startswith("error: ")
+    finally:
+        channel_layers.backends.pop("default", None)
+
+
+def test_healthz_says_the_in_memory_layer_reaches_this_process_only(api, settings):
+    from channels.layers import channel_layers
+
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    channel_layers.backends.pop("default", None)
+    try:
+        assert api.get("/healthz").json()["channel_layer"] == "in-process"
+    finally:
+        channel_layers.backends.pop("default", None)
