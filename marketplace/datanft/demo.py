@@ -1,13 +1,25 @@
-"""Demo data: //Charlie's smart-city traffic sensor with a week of hourly readings."""
+"""Demo data: //Charlie's smart-city traffic sensor with a week of hourly readings, and
+//Bob as a cpu provider with two jobs //Alice already bought from him over that sensor
+(a forecast and an anomaly scan), run with the real built-in runners and settled, so
+the job pages have history before the living market (`demo_market`, the provider
+agent) adds more. Idempotent: no second sensor; no job once //Alice has one."""
 
 import math
 import random
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
+from django.utils import timezone
+
+from marketplace.agents import runners
 from marketplace.core.demo import demo_keypair
+from marketplace.jobs import services as job_services
+from marketplace.jobs.models import Job
+from marketplace.providers import services as provider_services
+from marketplace.providers.models import Provider
 from marketplace.wallets.models import Wallet
 
-from . import services
+from . import selectors, services
 from .models import AccessPolicy, Category, DataNFT
 
 NAME = "City traffic — Main St. sensor"
@@ -33,6 +45,11 @@ def traffic(start: datetime, hours: int, seed: int = 7) -> list[float]:
 
 
 def seed(stdout) -> None:
+    sensor(stdout)
+    jobs_over_sensor(stdout)
+
+
+def sensor(stdout) -> None:
     owner, _ = Wallet.objects.get_or_create(public_key=demo_keypair("Charlie").public_key.hex())
     if DataNFT.objects.filter(owner=owner, name=NAME).exists():
         return
@@ -61,3 +78,59 @@ def seed(stdout) -> None:
     ]
     services.publish_readings(owner, nft_id=nft.pk, readings=readings)
     stdout.write(f"Data NFT #{nft.pk} {NAME!r} (//Charlie) with {len(readings)} hourly readings")
+
+
+JOBS = (("builtin:forecast", {"horizon": 24}), ("builtin:anomaly", {}))
+PRICE = 5 * 10**9  # 0.5 DOT, what the Procfile's provider agent bids
+BUDGET = 10**10  # 1 DOT
+
+
+def _wallet(name: str) -> Wallet:
+    return Wallet.objects.get_or_create(public_key=demo_keypair(name).public_key.hex())[0]
+
+
+def jobs_over_sensor(stdout) -> None:
+    alice, bob = _wallet("Alice"), _wallet("Bob")
+    if Job.objects.filter(owner=alice).exists():
+        return
+    nft = selectors.nfts(q=NAME).get()
+    services.purchase_subscription(
+        alice, nft_id=nft.pk, hours=24, idempotency_key="demo:jobs:subscription"
+    )
+    if not Provider.objects.filter(wallet=bob).exists():
+        provider_services.register_provider(
+            bob,
+            name="PolkaMesh reference provider",
+            capabilities=runners.capabilities(),
+            regions=[],
+            pricing={cap: PRICE for cap in runners.capabilities()},
+            stake=settings.PM_MIN_STAKE,
+            idempotency_key="demo:jobs:provider",
+        )
+    readings = [{"ts": r.ts.isoformat(), "value": r.value} for r in selectors.readings(nft.pk)]
+    for number, (model_ref, options) in enumerate(JOBS, start=1):
+        job = job_services.submit_job(
+            alice,
+            model_ref=model_ref,
+            data_ref="inline:" + runners.canonical(options).decode(),
+            data_nft_id=nft.pk,
+            compute_type="cpu",
+            asset="DOT",
+            budget=BUDGET,
+            deadline=timezone.now() + timedelta(hours=1),
+            privacy_required=False,
+            idempotency_key=f"demo:jobs:{number}",
+        )
+        bid = job_services.submit_bid(bob, job_id=job.pk, price=PRICE, sla_seconds=600)
+        job_services.assign_provider(alice, job_id=job.pk, bid_id=bid.pk)
+        job_services.mark_in_progress(bob, job_id=job.pk)
+        document = runners.get(model_ref)({**options, "readings": readings})
+        job_services.submit_result(
+            bob,
+            job_id=job.pk,
+            result_ref="inline",
+            result_hash=runners.result_hash(document),
+            result_content=document,
+        )
+        job_services.accept_result(alice, job_id=job.pk)
+        stdout.write(f"Job #{job.pk} {model_ref} over Data NFT #{nft.pk}: run by //Bob, settled")

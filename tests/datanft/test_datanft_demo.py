@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 def test_the_seed_mints_charlies_traffic_sensor_with_a_week_of_hourly_readings():
     out = io.StringIO()
-    demo.seed(out)
+    demo.sensor(out)
     nft = DataNFT.objects.get()
     assert nft.owner.public_key == demo_keypair("Charlie").public_key.hex()
     assert (nft.name, nft.category, nft.access_policy) == (demo.NAME, "smart_city", "subscription")
@@ -25,8 +25,8 @@ def test_the_seed_mints_charlies_traffic_sensor_with_a_week_of_hourly_readings()
 
 
 def test_the_seed_is_idempotent():
-    demo.seed(io.StringIO())
-    demo.seed(io.StringIO())
+    demo.sensor(io.StringIO())
+    demo.sensor(io.StringIO())
     assert DataNFT.objects.count() == 1
     assert Reading.objects.count() == 7 * 24
 
