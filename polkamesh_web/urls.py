@@ -9,9 +9,9 @@ from marketplace.core.admin_login import admin_login
 from marketplace.datanft import views as data_views
 from marketplace.federated import views as federated_views
 from marketplace.intents import views as trade_views
+from marketplace.jobs import provider_page
 from marketplace.jobs import views as job_views
 from marketplace.overview import views as overview_views
-from marketplace.providers import views as provider_views
 from marketplace.wallets import views as wallet_views
 
 urlpatterns = [
@@ -47,10 +47,10 @@ urlpatterns = [
     path("jobs/mine", job_views.my_jobs_fragment, name="jobs-mine"),
     path("jobs/<int:job_id>/", job_views.detail, name="job-page"),
     path("jobs/<int:job_id>/body", job_views.body_fragment, name="job-page-body"),
-    path("provide/", provider_views.provide, name="provide"),
-    path("provide/summary", provider_views.summary_fragment, name="provide-summary"),
-    path("provide/open-jobs", provider_views.open_jobs_fragment, name="provide-open-jobs"),
-    path("provide/assignments", provider_views.assignments_fragment, name="provide-assignments"),
+    path("provide/", provider_page.provide, name="provide"),
+    path("provide/summary", provider_page.summary_fragment, name="provide-summary"),
+    path("provide/open-jobs", provider_page.open_jobs_fragment, name="provide-open-jobs"),
+    path("provide/assignments", provider_page.assignments_fragment, name="provide-assignments"),
     path("confidential/", confidential_views.confidential, name="confidential"),
     path(
         "confidential/jobs",

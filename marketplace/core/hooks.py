@@ -11,6 +11,7 @@ _profile_sections: list[Callable] = []
 _config_sections: list[Callable] = []
 _job_data_access: list[Callable] = []
 _job_settled: list[Callable] = []
+_provider_busy: list[Callable] = []
 _artifact_job_access: list[Callable] = []
 _artifact_in_use: list[Callable] = []
 _socket_wallets: dict[str, Callable] = {}
@@ -86,6 +87,18 @@ def job_unfinished(callback: Callable) -> Callable:
     job as one of its tasks can act on it (offer it again, fail what it belonged to)."""
     _job_unfinished.append(callback)
     return callback
+
+
+def provider_busy(check: Callable) -> Callable:
+    """Register `check(provider) -> bool`: the provider has work in hand (open jobs or bids), so
+    its stake may not drop below the minimum. The job queue answers; the provider
+    registry, below it, asks."""
+    _provider_busy.append(check)
+    return check
+
+
+def is_provider_busy(provider) -> bool:
+    return any(check(provider) for check in _provider_busy)
 
 
 def groups_for(wallet) -> list[str]:

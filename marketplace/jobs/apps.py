@@ -8,4 +8,4 @@ class JobsConfig(AppConfig):
 
     def ready(self):
         # register the signed actions, hooks and live fragments
-        from . import actions, fragments, hooks  # noqa: F401
+        from . import actions, fragments, hooks, provider_fragments  # noqa: F401

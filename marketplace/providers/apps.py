@@ -7,5 +7,5 @@ class ProvidersConfig(AppConfig):
     verbose_name = "Compute Provider Registry"
 
     def ready(self):
-        # register the signed actions, hooks and live fragments
-        from . import actions, fragments, hooks  # noqa: F401
+        # register the signed actions and hooks
+        from . import actions, hooks  # noqa: F401

@@ -13,7 +13,7 @@ from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 
 from ledger import services as ledger
-from marketplace.core import errors
+from marketplace.core import errors, hooks
 from marketplace.core.sweeps import Notify, sweep
 from marketplace.wallets.models import Wallet
 from marketplace.wallets.services import notify_balance
@@ -99,12 +99,10 @@ def unbond(wallet: Wallet, *, amount: int, idempotency_key: str) -> Unbonding:
     (else InsufficientFunds); while the provider has open jobs or bids the stake left is at
     least PM_MIN_STAKE (else BelowMinimum). The provider row lock serialises this with
     `assign_provider`, so no job is assigned between the check and the move."""
-    from marketplace.jobs.selectors import has_open_jobs  # jobs depend on providers
-
     with transaction.atomic():
         provider = _lock_provider_of(wallet)
         left = selectors.stake_of(provider) - amount
-        if 0 <= left < settings.PM_MIN_STAKE and has_open_jobs(provider):
+        if 0 <= left < settings.PM_MIN_STAKE and hooks.is_provider_busy(provider):
             raise errors.BelowMinimum(
                 f"While you have open jobs or bids at least {settings.PM_MIN_STAKE} stays staked.",
                 {"amount": "would leave less than the minimum stake"},

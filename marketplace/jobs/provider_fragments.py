@@ -3,11 +3,11 @@ placed, and my assignments, reputation and earnings as my jobs move on."""
 
 from django.template.loader import render_to_string
 
-from marketplace.jobs import selectors as job_selectors
+from marketplace.providers import selectors
 from marketplace.realtime import live
 
-from . import selectors
-from .views import assignments_context, summary_context
+from . import selectors as job_selectors
+from .provider_page import assignments_context, summary_context
 
 
 def _provider(wallet):

@@ -1,4 +1,5 @@
-"""The provider page (htmx): register, stake and unbond, bid on open jobs of my
+"""The provider page (htmx), kept with the job queue since it lists jobs to bid on
+and assignments: register, stake and unbond, bid on open jobs of my
 capabilities, run my assignments, follow reputation and earnings. Thin: reads come from
 selectors, writes are signed actions posted by wallet.js to the API; each view renders
 the page or one partial of it."""
@@ -12,10 +13,10 @@ from django.utils import timezone
 
 from ledger import selectors as ledger_selectors
 from marketplace.core.selectors import public_config
-from marketplace.jobs import selectors as job_selectors
+from marketplace.providers import selectors
+from marketplace.providers.models import Capability, Provider
 
-from . import selectors
-from .models import Capability, Provider
+from . import selectors as job_selectors
 
 EARNINGS_DAYS = 30
 LIST_SIZE = 20
