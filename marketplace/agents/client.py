@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 
 import requests
 
+from marketplace.core.canonical import canonical_json
+
 log = logging.getLogger("polkamesh.agents")
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
@@ -63,7 +65,7 @@ class Signer:
             "issued_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "params": params,
         }
-        return json.dumps(obj, sort_keys=True, separators=(",", ":"))
+        return canonical_json(obj)
 
     def sign(self, message: str | bytes) -> str:
         data = message.encode() if isinstance(message, str) else message

@@ -25,6 +25,8 @@ from datetime import UTC, datetime, timedelta
 
 from nacl.public import PublicKey, SealedBox
 
+from marketplace.core.canonical import canonical_json
+
 from .client import ApiError, Client, Signer
 
 log = logging.getLogger("polkamesh.agents.demo")
@@ -124,7 +126,7 @@ class DemoMarket:
         deadline = datetime.now(UTC) + JOB_DEADLINE
         params = {
             "model_ref": "builtin:forecast",
-            "data_ref": "inline:" + json.dumps({"horizon": HORIZON}, separators=(",", ":")),
+            "data_ref": "inline:" + canonical_json({"horizon": HORIZON}),
             "data_nft_id": nft_id,
             "compute_type": "cpu",
             "asset": "DOT",

@@ -10,12 +10,13 @@ Input: `{"readings": [{"ts", "value"}, …], "horizon": N, …}`, or the compact
 inline `data_ref`. `ts` is ISO-8601 (UTC offset or `Z`) or Unix seconds."""
 
 import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
+
+from marketplace.core.canonical import canonical_json
 
 MAX_RESULT_BYTES = 256 * 1024
 MAX_READINGS = 100_000
@@ -33,7 +34,7 @@ class InputError(ValueError):
 
 def canonical(document: dict) -> bytes:
     """The canonical JSON of API.md: what `result_hash` is taken over."""
-    return json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
+    return canonical_json(document).encode()
 
 
 def result_hash(document: dict) -> str:

@@ -1,10 +1,10 @@
 """Input and output shapes of the Data NFT registry, shared by actions and API views."""
 
-import json
 import math
 
 from rest_framework import serializers
 
+from marketplace.core.canonical import canonical_json
 from marketplace.core.jsontext import JSONTextError, check_storable
 from marketplace.core.rest import AddressField, AmountField
 
@@ -107,7 +107,7 @@ class ReadingInSerializer(serializers.Serializer):
             check_storable(extra)
         except JSONTextError as exc:
             raise serializers.ValidationError({"extra": str(exc)}) from exc
-        size = len(json.dumps(extra, sort_keys=True, separators=(",", ":")))
+        size = len(canonical_json(extra))
         if size > MAX_EXTRA_CHARS:
             raise serializers.ValidationError(
                 {

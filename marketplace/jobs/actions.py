@@ -2,11 +2,11 @@
 mark_in_progress, submit_result, accept_result, dispute_job, cancel_job."""
 
 import hashlib
-import json
 
 from rest_framework import serializers
 
 from marketplace.core.actions import signed_action
+from marketplace.core.canonical import canonical_json
 from marketplace.core.jsontext import StorableJSONField
 from marketplace.core.rest import AmountField
 from marketplace.providers.models import Capability
@@ -101,7 +101,7 @@ class ResultParams(JobIdParams):
         content = data.get("result_content")
         if content is None:
             return data
-        canonical = json.dumps(content, sort_keys=True, separators=(",", ":")).encode()
+        canonical = canonical_json(content).encode()
         if len(canonical) > MAX_RESULT_BYTES:
             raise serializers.ValidationError({"result_content": "larger than 256 KB"})
         if hashlib.sha256(canonical).hexdigest() != data["result_hash"]:

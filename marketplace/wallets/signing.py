@@ -5,7 +5,6 @@ Body: {"payload": "<canonical JSON string>", "signature": "0x<hex>"}; the payloa
 checked over the exact payload bytes, raw or wrapped in <Bytes>…</Bytes> the way
 browser extensions sign, first as sr25519 then as ed25519."""
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,11 +33,6 @@ class Envelope:
     nonce: str
     issued_at: datetime
     params: dict
-
-
-def canonical(obj: dict) -> str:
-    """The canonical payload spelling of API.md (sorted keys, no spaces)."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"))
 
 
 def parse_envelope(body: object) -> Envelope:
