@@ -119,7 +119,3 @@ class Hold(models.Model):
 
     def __str__(self) -> str:
         return f"hold #{self.pk} {self.reference} ({self.status})"
-
-    @property
-    def is_open(self) -> bool:
-        return self.status == HoldStatus.PENDING

@@ -51,10 +51,6 @@ class InvalidState(ApiError):
     code, status, default_message = "invalid_state", 409, "Not allowed in the current state."
 
 
-class InsufficientFunds(ApiError):
-    code, status, default_message = "insufficient_funds", 409, "Not enough funds."
-
-
 class BelowMinimum(ApiError):
     code, status, default_message = "below_minimum", 409, "The amount is below the minimum."
 

@@ -36,8 +36,11 @@ def test_an_ended_subscription_is_no_access(nft, subscribe, alice, fund):
         assert not selectors.has_access(alice.public_key, nft["id"])
 
 
-def test_anyone_may_use_a_public_nft(public_nft, mallory):
-    services.check_job_data_access(mallory.public_key, public_nft["id"])
+def test_anyone_may_use_a_public_nft(public_nft, nft, mallory):
+    assert selectors.has_access(mallory.public_key, public_nft["id"])
+    services.check_job_data_access(mallory.public_key, public_nft["id"])  # raises nothing
+    with pytest.raises(errors.DataAccessRequired):  # where a subscription is needed, it does
+        services.check_job_data_access(mallory.public_key, nft["id"])
 
 
 def test_an_unknown_nft_is_not_found(mallory):
