@@ -1,5 +1,7 @@
 """The assets the platform starts with (created by migration 0002)."""
 
+from typing import Any
+
 # KSM and ASTR (Polkadot's canary network and Astar) give the intents market pairs
 # without a direct pool, which settle through a route of two.
 PLATFORM_ASSETS = [
@@ -10,7 +12,8 @@ PLATFORM_ASSETS = [
 ]
 
 
-def ensure_platform_assets(asset_model) -> None:
+def ensure_platform_assets(asset_model: Any) -> None:
+    """`asset_model` is the migration's historical Asset model (untyped by nature)."""
     for code, name, decimals in PLATFORM_ASSETS:
         asset_model.objects.update_or_create(
             code=code, defaults={"name": name, "decimals": decimals}

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.expressions import Combinable
 from django.db.models.functions import TruncDate
 
 from .fields import AmountField
@@ -146,7 +147,7 @@ def hold_balance(hold_id: int) -> int:
     return int(Hold.objects.values_list("account__balance", flat=True).get(pk=hold_id))
 
 
-def account_balance_of(asset: str, code) -> Subquery:
+def account_balance_of(asset: str, code: str | Combinable) -> Subquery:
     """The balance of `asset`'s account `code` (an expression over the outer query), as
     an expression to annotate that query with; NULL where the account does not exist."""
     balance = Account.objects.filter(asset_id=asset, code=code).values("balance")[:1]

@@ -12,7 +12,7 @@ Rules every function here keeps:
 """
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -469,7 +469,7 @@ def _apply_deltas(delta: dict[int, int]) -> None:
             )
 
 
-def _chunks(items: list, size: int) -> Iterable[list]:
+def _chunks[T](items: list[T], size: int) -> Iterable[list[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -499,7 +499,12 @@ def void_holds(voids: Sequence[HoldVoid]) -> None:
     )
 
 
-def _close_holds(by_hold: dict, status: str, payouts, return_of) -> None:
+def _close_holds[Spec](
+    by_hold: dict[int, Spec],
+    status: str,
+    payouts: Callable[[Hold, Spec], list[Move]],
+    return_of: Callable[[Spec], tuple[str, str]],
+) -> None:
     _require_transaction()
     if not by_hold:
         return

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError
 
 from ledger.invariants import CHECKS, violations
@@ -6,7 +8,7 @@ from ledger.invariants import CHECKS, violations
 class Command(BaseCommand):
     help = "Check the ledger invariants; exits non-zero if any is violated."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         problems = violations()
         for problem in problems:
             self.stderr.write(problem)
