@@ -19,12 +19,12 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3; do \
 TEST_DATABASE_URL ?= postgres://postgres:postgres@127.0.0.1:5432/polkamesh
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: help venv run test lint check assets services localnet bench
+.PHONY: help venv dev run test lint check assets frontend services localnet bench
 
 help:
 	@echo "make run    - set up and start PolkaMesh (web + worker + beat) on http://$(HOST):$(PORT)/"
 	@echo "make test   - the whole test suite on PostgreSQL + Redis, browser tests included"
-	@echo "make lint   - ruff + import contracts;  make check - migrations + ledger invariants"
+	@echo "make lint   - ruff, import contracts (layers) and mypy;  make check - migrations + ledger invariants"
 	@echo "make assets - rebuild static/js bundles from npm (needs Node)"
 	@echo "make bench  - run the benchmarks in bench/ (PostgreSQL)"
 
@@ -36,6 +36,13 @@ $(VENV)/.installed: requirements.txt
 	@touch $@
 
 venv: $(VENV)/.installed
+
+# Test and lint tools on top of the runtime (`make run` needs only the runtime).
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+dev: $(VENV)/.installed-dev
 
 # Demo timings for `make run` only (production keeps the defaults, docs/OPERATIONS.md): a
 # batch every 30 s, bids taken after 10 s, results auto-released after 2 minutes, sweeps
@@ -76,16 +83,17 @@ services:
 localnet:
 	tests/ensure-services.sh chain
 
-lint: venv
+lint: dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy
 
 check: venv
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py migrate --noinput -v0 && $(PY) manage.py ledger_check
 
-test: venv services lint
+test: dev services lint frontend
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) manage.py makemigrations --check --dry-run
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest
 
@@ -93,5 +101,16 @@ assets:
 	npm ci
 	npm run build
 
-bench: venv services
+# The browser code's own tests, and the committed bundles (static/js, css) checked against a
+# fresh build of frontend/: a change to frontend/src without `make assets` fails here.
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+frontend: node_modules/.package-lock.json
+	npm test
+	npm run build
+	@git diff --quiet -- static/js static/css || { git --no-pager diff --stat -- static; \
+	  echo "static/ differs from a fresh build of frontend/: run make assets and commit it"; exit 1; }
+
+bench: dev services
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/ledger_transfer.py
