@@ -8,6 +8,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.expressions import Combinable
 from django.db.models.functions import TruncDate
 
+from . import codes as account_codes
 from .fields import AmountField
 from .models import Account, AccountKind, Asset, Hold, HoldStatus, Transfer
 
@@ -60,7 +61,7 @@ def balances(owner: str) -> list[Balance]:
     codes = [f"{prefix}:{owner}" for prefix in _OWN_PREFIXES]
     accounts = Account.objects.filter(code__in=codes).values_list("asset_id", "kind", "balance")
     held = (
-        Hold.objects.filter(payer__code=f"user:{owner}", status=HoldStatus.PENDING)
+        Hold.objects.filter(payer__code=account_codes.user(owner), status=HoldStatus.PENDING)
         .values("asset_id")
         .annotate(kind=Value(_HELD), total=Sum("account__balance"))
         .values_list("asset_id", "kind", "total")
@@ -99,7 +100,7 @@ def balances_of(owners: Iterable[str]) -> dict[str, list[Balance]]:
         by_asset[bucket] = by_asset.get(bucket, 0) + int(amount)
     held = (
         Hold.objects.filter(
-            payer__code__in=[f"user:{o}" for o in owners], status=HoldStatus.PENDING
+            payer__code__in=[account_codes.user(o) for o in owners], status=HoldStatus.PENDING
         )
         .values("payer__code", "asset_id")
         .annotate(total=Sum("account__balance"))
@@ -124,7 +125,7 @@ def balances_of(owners: Iterable[str]) -> dict[str, list[Balance]]:
 
 def available_balance(owner: str, asset: str) -> int:
     value = (
-        Account.objects.filter(asset_id=asset, code=f"user:{owner}")
+        Account.objects.filter(asset_id=asset, code=account_codes.user(owner))
         .values_list("balance", flat=True)
         .first()
     )
@@ -168,7 +169,9 @@ def hold_status(hold_id: int) -> str:
 
 def statement(owner: str) -> QuerySet[Transfer]:
     """Transfers into or out of the owner's available balances, newest first."""
-    mine = Q(debit_account__code=f"user:{owner}") | Q(credit_account__code=f"user:{owner}")
+    mine = Q(debit_account__code=account_codes.user(owner)) | Q(
+        credit_account__code=account_codes.user(owner)
+    )
     return (
         Transfer.objects.filter(mine)
         .select_related("debit_account", "credit_account")

@@ -19,6 +19,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
+from . import codes as account_codes
 from .errors import HoldClosed, IdempotencyConflict, InsufficientFunds, InvalidAmount
 from .fields import MAX_AMOUNT
 from .models import Account, AccountKind, Hold, HoldStatus, Transfer
@@ -49,15 +50,15 @@ def get_account(asset: str, kind: str, code: str) -> Account:
 
 def user_account(owner: str, asset: str) -> Account:
     """A wallet's available balance; `owner` is its public key in hex."""
-    return get_account(asset, AccountKind.USER, f"user:{owner}")
+    return get_account(asset, AccountKind.USER, account_codes.user(owner))
 
 
 def stake_account(owner: str, asset: str) -> Account:
-    return get_account(asset, AccountKind.STAKE, f"stake:{owner}")
+    return get_account(asset, AccountKind.STAKE, account_codes.stake(owner))
 
 
 def unbonding_account(owner: str, asset: str) -> Account:
-    return get_account(asset, AccountKind.UNBONDING, f"unbonding:{owner}")
+    return get_account(asset, AccountKind.UNBONDING, account_codes.unbonding(owner))
 
 
 def fees_account(asset: str) -> Account:
@@ -371,7 +372,7 @@ def get_accounts(asset: str, kind: str, codes: Iterable[str]) -> dict[str, Accou
 
 def user_accounts(owners: Iterable[str], asset: str) -> dict[str, Account]:
     """Wallets' available balances of `asset`, by owner public key (hex)."""
-    by_code = get_accounts(asset, AccountKind.USER, (f"user:{owner}" for owner in owners))
+    by_code = get_accounts(asset, AccountKind.USER, (account_codes.user(owner) for owner in owners))
     return {code.removeprefix("user:"): account for code, account in by_code.items()}
 
 

@@ -3,10 +3,11 @@
 from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import OuterRef, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Concat, TruncDate
+from django.db.models import OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from ledger import codes as ledger_codes
 from ledger import selectors as ledger_selectors
 from ledger.fields import AmountField
 from marketplace.core import errors
@@ -18,7 +19,7 @@ from .models import Provider, Unbonding
 def providers() -> QuerySet[Provider]:
     """Providers, each with its stake and unbonding stake read in the same query
     (`stake_now`, `unbonding_now`) rather than two queries per provider."""
-    stake_code = Concat(Value("stake:"), OuterRef("wallet__public_key"))
+    stake_code = ledger_codes.stake_of(OuterRef("wallet__public_key"))
     unbonding = (
         Unbonding.objects.filter(provider=OuterRef("pk"), released_at=None)
         .values("provider")
@@ -56,7 +57,7 @@ def stake_of(provider: Provider) -> int:
     if hasattr(provider, "stake_now"):
         return int(provider.stake_now or 0)
     return ledger_selectors.account_balance(
-        settings.PM_STAKE_ASSET, f"stake:{provider.wallet.public_key}"
+        settings.PM_STAKE_ASSET, ledger_codes.stake(provider.wallet.public_key)
     )
 
 

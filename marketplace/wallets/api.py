@@ -13,6 +13,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ledger import codes as ledger_codes
 from ledger import selectors as ledger_selectors
 from marketplace.core import hooks
 from marketplace.core.actions import REGISTRY
@@ -119,7 +120,7 @@ class LedgerEntriesView(ListAPIView):
     def get_serializer_context(self):
         return {
             **super().get_serializer_context(),
-            "account_code": f"user:{self.request.user.public_key}",
+            "account_code": ledger_codes.user(self.request.user.public_key),
         }
 
     @extend_schema(responses={200: EntrySerializer(many=True), **ERROR_RESPONSES})

@@ -1,6 +1,7 @@
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
+from ledger import codes as ledger_codes
 from ledger import selectors as ledger_selectors
 
 from .models import ApiToken, ReviewState, Wallet, Withdrawal, WithdrawalStatus
@@ -43,7 +44,7 @@ def statement_page(public_key: str, number) -> Page:
     """One page of the wallet's statement, each entry marked `direction` in/out."""
     entries = ledger_selectors.statement(public_key)
     page = Paginator(entries, STATEMENT_PAGE_SIZE).get_page(number)
-    mine = f"user:{public_key}"
+    mine = ledger_codes.user(public_key)
     for entry in page.object_list:
         entry.direction = "in" if entry.credit_account.code == mine else "out"
     return page
