@@ -54,3 +54,20 @@ def test_a_batch_all_rolled_back_pushes_nothing_and_the_next_transaction_starts_
         publish(group, "next", {})
     publish(group, "autocommit", {})
     assert pushed == [["next"], ["autocommit"]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_django_runs_the_on_commit_hooks_in_the_order_events_leaves_them():
+    """events._Batch moves its flush to the end of Django's private
+    `connection.run_on_commit`, a list of (savepoint ids, callable, robust) triples, and
+    relies on the hooks running in that list's order. A Django upgrade that changes
+    either fails here."""
+    ran: list[str] = []
+    with transaction.atomic():
+        transaction.on_commit(lambda: ran.append("first"))
+        transaction.on_commit(lambda: ran.append("second"))
+        hooks = transaction.get_connection().run_on_commit
+        assert isinstance(hooks, list)
+        assert all(len(hook) == 3 and callable(hook[1]) for hook in hooks)
+        hooks.append(hooks.pop(0))
+    assert ran == ["second", "first"]
