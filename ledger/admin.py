@@ -34,7 +34,7 @@ class ReadOnlyAdmin(_ModelAdmin):
         return False
 
 
-def change_link(obj):
+def change_link(obj: Model | None) -> str:
     """A link to a ledger record's page (the platform's helpers live above the ledger)."""
     if obj is None:
         return "—"
@@ -42,7 +42,7 @@ def change_link(obj):
     return format_html('<a href="{}">{}</a>', url, obj)
 
 
-def transfers_link(text: str, **filters):
+def transfers_link(text: str, **filters: int) -> str:
     url = reverse("admin:ledger_transfer_changelist")
     return format_html('<a href="{}?{}">{}</a>', url, urlencode(filters), text)
 
@@ -60,11 +60,11 @@ class AccountAdmin(ReadOnlyAdmin):
     readonly_fields = ["balance_units", "transfers"]
 
     @admin.display(description="balance", ordering="balance")
-    def balance_units(self, account):
+    def balance_units(self, account: Account) -> str:
         return money(account.balance, account.asset_id)
 
     @admin.display(description="transfers")
-    def transfers(self, account):
+    def transfers(self, account: Account) -> str:
         return format_html(
             "{} · {}",
             transfers_link("out", debit_account=account.pk),
@@ -89,19 +89,19 @@ class TransferAdmin(ReadOnlyAdmin):
     readonly_fields = ["amount_units", "debit_link", "credit_link", "hold_link"]
 
     @admin.display(description="amount", ordering="amount")
-    def amount_units(self, transfer):
+    def amount_units(self, transfer: Transfer) -> str:
         return money(transfer.amount, transfer.asset_id)
 
     @admin.display(description="from")
-    def debit_link(self, transfer):
+    def debit_link(self, transfer: Transfer) -> str:
         return change_link(transfer.debit_account)
 
     @admin.display(description="to")
-    def credit_link(self, transfer):
+    def credit_link(self, transfer: Transfer) -> str:
         return change_link(transfer.credit_account)
 
     @admin.display(description="hold")
-    def hold_link(self, transfer):
+    def hold_link(self, transfer: Transfer) -> str:
         return change_link(transfer.hold)
 
 
@@ -114,17 +114,17 @@ class HoldAdmin(ReadOnlyAdmin):
     readonly_fields = ["amount_units", "left", "payer_link", "transfers"]
 
     @admin.display(description="held at first", ordering="amount")
-    def amount_units(self, hold):
+    def amount_units(self, hold: Hold) -> str:
         return money(hold.amount, hold.asset_id)
 
     @admin.display(description="still held")
-    def left(self, hold):
+    def left(self, hold: Hold) -> str:
         return money(hold.account.balance, hold.asset_id)
 
     @admin.display(description="payer")
-    def payer_link(self, hold):
+    def payer_link(self, hold: Hold) -> str:
         return change_link(hold.payer)
 
     @admin.display(description="transfers")
-    def transfers(self, hold):
+    def transfers(self, hold: Hold) -> str:
         return transfers_link("transfers of this hold", hold=hold.pk)

@@ -23,7 +23,7 @@ def whole_units(amount: int, decimals: int) -> str:
     return sign + text
 
 
-def money(value, asset: str) -> str:
+def money(value: int | str | None, asset: str) -> str:
     """`money(15000000000, "DOT")` → `1.5 DOT`; `—` for no amount."""
     if value is None or value == "":
         return "—"

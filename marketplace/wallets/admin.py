@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
+from ledger import codes as ledger_codes
 from ledger.units import money
 from marketplace.core.admin_base import (
     NoAddDeleteAdmin,
@@ -36,7 +37,7 @@ class WalletAdmin(ReadOnlyAdmin):
             "{} · {} · {}",
             list_link(SignedAction, "signed actions", wallet=wallet.pk),
             list_link(Withdrawal, "withdrawals", wallet=wallet.pk),
-            list_link("ledger.hold", "holds", payer__code=f"user:{wallet.public_key}"),
+            list_link("ledger.hold", "holds", payer__code=ledger_codes.user(wallet.public_key)),
         )
 
 
