@@ -101,16 +101,18 @@ assets:
 	npm ci
 	npm run build
 
-# The browser code's own tests, and the committed bundles (static/js, css) checked against a
+# The browser code's own tests, and the committed bundles (static/, the test wallet) checked against a
 # fresh build of frontend/: a change to frontend/src without `make assets` fails here.
+BUNDLES := static/js static/css tests/e2e/fake-wallet.js
+
 node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
 frontend: node_modules/.package-lock.json
 	npm test
 	npm run build
-	@git diff --quiet -- static/js static/css || { git --no-pager diff --stat -- static; \
-	  echo "static/ differs from a fresh build of frontend/: run make assets and commit it"; exit 1; }
+	@git diff --quiet -- $(BUNDLES) || { git --no-pager diff --stat -- $(BUNDLES); \
+	  echo "the bundles differ from a fresh build of frontend/: run make assets and commit them"; exit 1; }
 
 bench: dev services
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/ledger_transfer.py
