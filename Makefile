@@ -101,8 +101,9 @@ assets:
 	npm ci
 	npm run build
 
-# The browser code's own tests, and the committed bundles (static/, the test wallet) checked against a
-# fresh build of frontend/: a change to frontend/src without `make assets` fails here.
+# The browser code's own tests, and the committed bundles (static/, the test wallet)
+# checked against a fresh build of frontend/: a change to frontend/src without
+# `make assets` fails here.
 BUNDLES := static/js static/css tests/e2e/fake-wallet.js
 
 node_modules/.package-lock.json: package-lock.json
