@@ -32,10 +32,11 @@ SWEEP_BATCH = 500
 
 
 def _get_nft(nft_id: int, *, lock: bool = False) -> DataNFT:
-    found = DataNFT.objects.select_related("owner")
-    if lock:
-        # of=("self",): lock the NFT row only, not the owner's wallet row it joins.
-        found = found.select_for_update(of=("self",))
+    # A locking read joins nothing: when a concurrent transfer changed the owner,
+    # PostgreSQL re-checks the locked row's new version against the join, which then
+    # no longer matches the old owner's row, and the NFT vanished (a wrong 404). The
+    # owner is read after the lock, so it is the owner at the moment of payment.
+    found = DataNFT.objects.select_for_update() if lock else DataNFT.objects.select_related("owner")
     item = found.filter(pk=nft_id).first()
     if item is None:
         raise errors.NotFound(f"Data NFT {nft_id} does not exist.")

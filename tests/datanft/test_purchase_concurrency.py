@@ -51,3 +51,33 @@ def test_money_for_one_purchase_buys_exactly_one(nft, alice, fund):
     assert sorted(outcomes) == ["insufficient"] * 5 + ["ok"]
     assert balance(alice) == 0
     assert Purchase.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_transfer_racing_purchases_never_answers_not_found(nft, alice, bob, carol, dave, fund):
+    """The lock re-check once dropped the joined owner row of a just-transferred NFT:
+    buyers got 404. Now the transfer and every purchase each win cleanly or get a 409."""
+    from marketplace.core import errors
+
+    for signer in (alice, bob, dave):
+        fund(signer, 100 * PRICE)
+    wallets = {
+        s: Wallet.objects.get_or_create(public_key=s.public_key)[0] for s in (alice, bob, carol)
+    }
+    wallets[dave] = Wallet.objects.get_or_create(public_key=dave.public_key)[0]
+    owner, heir = carol, bob
+    for round_ in range(4):
+
+        def transfer(owner=owner, heir=heir) -> None:
+            services.transfer_data_nft(wallets[owner], nft_id=nft["id"], to=heir.public_key)
+
+        def buy(signer, i: int, round_=round_) -> None:
+            services.purchase_subscription(
+                wallets[signer], nft_id=nft["id"], hours=1, idempotency_key=f"r{round_}:{i}"
+            )
+
+        calls = [transfer, *(partial(buy, s, i) for i, s in enumerate((alice, dave, heir)))]
+        results = run_at_once(*calls, catch=(errors.ApiError,))
+        refused = [r for r in results if isinstance(r, errors.ApiError)]
+        assert all(r.status == 409 for r in refused), [r.code for r in refused]
+        owner, heir = heir, owner
