@@ -172,23 +172,29 @@ def _record(
     job.status = status
     job.save(update_fields=["status", *(fields or [])])
     event = JobEvent.objects.create(job=job, status=status, at=now, note=note)
+    publish(*_status_event(job, now))
+    return event
+
+
+def _status_event(job: Job, now: datetime) -> tuple[list[str], str, dict]:
+    """The `job.status` event of the job's current status: to the owner and the
+    assigned provider."""
     groups = [user_group(job.owner.public_key)]
     provider = job.assigned_provider
     if provider is not None:
         groups.append(user_group(provider.wallet.public_key))
-    publish(
+    return (
         groups,
         "job.status",
         {
             "job_id": job.pk,
-            "status": status,
+            "status": job.status,
             "at": now.isoformat(),
             "assigned_provider": provider.wallet.address if provider else None,
             "price": None if job.price is None else str(job.price),
             "escrow_state": job.escrow_state,
         },
     )
-    return event
 
 
 def bid_data(bid: Bid) -> dict:

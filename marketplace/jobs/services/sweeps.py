@@ -1,20 +1,30 @@
 """The sweeps: each due job in its own transaction, locked with SKIP LOCKED and
-re-checked (core/sweeps.py runs the loop; jobs/tasks.py schedules them)."""
+re-checked (core/sweeps.py runs the loop; jobs/tasks.py schedules them), except the
+deadline sweep's unassigned jobs, which expire a chunk per transaction."""
+
+import logging
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from ledger import services as ledger
 from marketplace.core import hooks
 from marketplace.core.sweeps import Notify, sweep
 from marketplace.providers import selectors as provider_selectors
 from marketplace.providers import services as provider_services
 from marketplace.providers.services import Outcome
-from marketplace.wallets.services import notify_balance
+from marketplace.realtime.events import publish_many
+from marketplace.wallets.services import notify_balance, notify_balances
 
 from .. import selectors
-from ..models import Bid, BidStatus, Job, JobStatus, Resolution
-from .steps import _assign, _lock_due, _record, _refund, _settle
+from ..models import Bid, BidStatus, Job, JobEvent, JobStatus, Resolution
+from .steps import _assign, _lock_due, _record, _refund, _settle, _status_event
+
+log = logging.getLogger(__name__)
+
+# Overdue jobs expired per transaction by the set-based path.
+EXPIRY_CHUNK = 1000
 
 
 def close_bid_windows() -> int:
@@ -28,8 +38,65 @@ def release_ended_reviews() -> int:
 
 
 def expire_overdue() -> int:
-    """Expire every job that reached its deadline undelivered: refund and slash."""
-    return sweep(selectors.overdue(), expire_job, announce=notify_balance)
+    """Expire every job that reached its deadline undelivered: refund and slash.
+
+    Jobs nobody was assigned to (nearly all of them when thousands fall due at once)
+    expire a chunk at a time on the ledger's set-based paths, a few statements per
+    chunk. A job in a provider's hands (it is slashed), one another worker holds, or
+    every job of a chunk that failed, then goes through `expire_job` one at a time."""
+    done = 0
+    last_id = 0
+    while True:
+        ids = list(
+            selectors.overdue()
+            .filter(pk__gt=last_id)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:EXPIRY_CHUNK]
+        )
+        if not ids:
+            return done
+        last_id = ids[-1]
+        try:
+            owners = _expire_unassigned(ids)
+        except Exception:  # the chunk rolled back whole: its jobs go one at a time below
+            log.exception("set-based expiry of jobs %s..%s failed", ids[0], ids[-1])
+            owners = []
+        notify_balances({job.owner.public_key for job in owners})
+        done += len(owners)
+        done += sweep(selectors.overdue().filter(pk__in=ids), expire_job, announce=notify_balance)
+
+
+def _expire_unassigned(ids: list[int]) -> list[Job]:
+    """Expire the unassigned jobs among `ids` still due and not held by another worker
+    (SKIP LOCKED), in one transaction: their holds voided back to the owners, their
+    open bids rejected, their status, history and `job.status` events written as
+    sets; then the `job_unfinished` hooks see each. Returns the jobs expired."""
+    now = timezone.now()
+    with transaction.atomic():
+        jobs = list(
+            selectors.overdue()
+            .filter(pk__in=ids, assigned_provider=None)
+            .select_for_update(of=("self",), skip_locked=True)
+            .select_related("owner")
+            .order_by("pk")
+        )
+        if not jobs:
+            return []
+        ledger.void_holds(
+            [ledger.HoldVoid(job.escrow_hold_id, "escrow_expired", f"job:{job.pk}") for job in jobs]
+        )
+        Bid.objects.filter(job__in=jobs, status=BidStatus.OPEN).update(status=BidStatus.REJECTED)
+        Job.objects.filter(pk__in=[job.pk for job in jobs]).update(status=JobStatus.EXPIRED)
+        for job in jobs:
+            job.status = JobStatus.EXPIRED
+        JobEvent.objects.bulk_create(
+            JobEvent(job=job, status=JobStatus.EXPIRED, at=now, note="deadline passed")
+            for job in jobs
+        )
+        publish_many(_status_event(job, now) for job in jobs)
+        for job in jobs:
+            hooks.run_job_unfinished(job)
+    return jobs
 
 
 def auto_assign(job_id: int, notify: Notify = notify_balance) -> bool:
