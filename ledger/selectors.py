@@ -9,6 +9,7 @@ from django.db.models.expressions import Combinable
 from django.db.models.functions import TruncDate
 
 from . import codes as account_codes
+from .assets import PLATFORM_ASSETS
 from .fields import AmountField
 from .models import Account, AccountKind, Asset, Hold, HoldStatus, Transfer
 
@@ -29,7 +30,11 @@ class Balance:
 
 
 def assets() -> list[AssetInfo]:
-    return [AssetInfo(a.code, a.name, a.decimals) for a in Asset.objects.all()]
+    """Every asset, the platform's own in their listed order (DOT, the native token,
+    first: forms offer the first asset by default), any other after them by code."""
+    listed = {code: index for index, (code, _, _) in enumerate(PLATFORM_ASSETS)}
+    rows = sorted(Asset.objects.all(), key=lambda a: (listed.get(a.code, len(listed)), a.code))
+    return [AssetInfo(a.code, a.name, a.decimals) for a in rows]
 
 
 # Assets come only by migration and are never deleted, so a code once seen stays known

@@ -40,8 +40,8 @@ def release_ended_reviews() -> int:
 def expire_overdue() -> int:
     """Expire every job that reached its deadline undelivered: refund and slash.
 
-    Jobs nobody was assigned to (nearly all of them when thousands fall due at once)
-    expire a chunk at a time on the ledger's set-based paths, a few statements per
+    Open-market jobs nobody was assigned to (nearly all of them when thousands fall
+    due at once) expire a chunk at a time on the ledger's set-based paths, a few statements per
     chunk. A job in a provider's hands (it is slashed), one another worker holds, or
     every job of a chunk that failed, then goes through `expire_job` one at a time."""
     done = 0
@@ -70,12 +70,16 @@ def _expire_unassigned(ids: list[int]) -> list[Job]:
     """Expire the unassigned jobs among `ids` still due and not held by another worker
     (SKIP LOCKED), in one transaction: their holds voided back to the owners, their
     open bids rejected, their status, history and `job.status` events written as
-    sets; then the `job_unfinished` hooks see each. Returns the jobs expired."""
+    sets. Returns the jobs expired.
+
+    Only open-market jobs: one delivered through another service (a confidential job,
+    a federated task) expires through `expire_job`, whose `job_unfinished` hook lets
+    that service react; an open-market job is nobody else's concern."""
     now = timezone.now()
     with transaction.atomic():
         jobs = list(
             selectors.overdue()
-            .filter(pk__in=ids, assigned_provider=None)
+            .filter(pk__in=ids, assigned_provider=None, attested_delivery=False)
             .select_for_update(of=("self",), skip_locked=True)
             .select_related("owner")
             .order_by("pk")
@@ -94,8 +98,6 @@ def _expire_unassigned(ids: list[int]) -> list[Job]:
             for job in jobs
         )
         publish_many(_status_event(job, now) for job in jobs)
-        for job in jobs:
-            hooks.run_job_unfinished(job)
     return jobs
 
 
