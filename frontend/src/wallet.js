@@ -10,6 +10,7 @@ import { ApiError, getConfig } from './http.js';
 import { newBoxKeyPair, openSealed, seal } from './seal.js';
 import { buildPayload, send, sign } from './signing.js';
 import { initWalletUi } from './status.js';
+import { initTrade } from './trade.js';
 
 window.PolkaMesh = Object.freeze({
   // wallet
@@ -45,6 +46,7 @@ function init() {
   initWalletUi();
   initForms();
   initDisplays();
+  initTrade();
 }
 
 if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init, { once: true });

@@ -15,6 +15,7 @@ from tests.intents.support import RESERVE_DOT, RESERVE_USDT, close_window
 pytestmark = pytest.mark.e2e
 
 FORM = "form[data-action=submit_intent]"
+SUBMIT = f"{FORM} button:has-text('Seal and submit')"
 
 
 def settle(batch_id: int) -> None:
@@ -49,7 +50,7 @@ def test_a_trader_submits_a_sealed_intent_and_sees_it_execute_live(
     with page.expect_request(
         lambda r: r.method == "POST" and r.url.endswith("/api/intents")
     ) as sent:
-        page.click(f"{FORM} button")
+        page.click(SUBMIT)
     # What left the browser: the pair, the lock and a sealed box; no amount in clear.
     body = json.loads(sent.value.post_data)
     params = json.loads(body["payload"])["params"]
@@ -98,10 +99,97 @@ def test_an_amount_above_the_lock_settles_invalid_and_the_lock_comes_back(
     page.fill(f"{FORM} [name=lock_amount]", "1")
     page.fill(f"{FORM} [name=amount_in]", "2")
     page.fill(f"{FORM} [name=min_output]", "1")
-    page.click(f"{FORM} button")
+    page.click(SUBMIT)
     page.wait_for_selector("#pm-my-intents [data-intent-status=sealed]")
     intent = Intent.objects.get(wallet__public_key=alice.public_key)
     settle(intent.batch_id)
     row = page.wait_for_selector("#pm-my-intents [data-intent-status=invalid]")
     assert "above_lock" in row.inner_text() and "the lock came back" in row.inner_text()
     page.wait_for_selector("#pm-header-balances >> text=50 DOT")
+
+
+def test_the_form_quotes_as_the_trader_types_and_the_row_turns_executed_at_the_close(
+    open_as, fund, alice, dot_usdt_pool
+):
+    """Issue 16 item 3: the quote, the available balance and Max, the lock filled in;
+    the batch settles the moment it closes and the row turns executed within 2 s."""
+    import time
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from marketplace.intents.models import Batch
+    from marketplace.intents.services import open_epoch
+    from tests import stack
+
+    fund(alice, 100 * DOT)
+    with stack.batch_closer("e2e-batches") as (_, closer_log):
+        page = open_as("Alice", "/trade/")
+        sign_in(page)
+        # The epoch grid must not roll over during the test: this batch closes when
+        # the test says so.
+        batch = open_epoch()
+        Batch.objects.filter(pk=batch.pk).update(closes_at=timezone.now() + timedelta(minutes=10))
+        page.wait_for_selector(f"{FORM} [data-pm-available]:has-text('100 DOT')")
+        page.click(f"{FORM} [data-pm-max]")
+        page.wait_for_selector(f"{FORM}[data-pm-quote=ready]")
+        assert page.input_value(f"{FORM} [name=amount_in]") == "100"
+        assert page.input_value(f"{FORM} [name=lock_amount]") == "100"
+
+        page.fill(f"{FORM} [name=amount_in]", "10")
+        estimate = page.wait_for_selector(
+            f"{FORM} [data-pm-quote-estimate]:has-text('49.800349 USDT')"
+        )
+        assert estimate.is_visible()
+        assert page.input_value(f"{FORM} [name=lock_amount]") == "10"
+        assert page.input_value(f"{FORM} [name=min_output]") == "49.551347"  # 0.5 % below
+        quote = page.inner_text(f"{FORM} [data-pm-quote-out]")
+        assert "DOT → USDT" in quote and "0.03 DOT (0.3 %)" in quote and "0.09 %" in quote
+        for width, height in ((1280, 800), (390, 844)):
+            page.set_viewport_size({"width": width, "height": height})
+            page.evaluate("document.querySelector('[name=amount_in]').scrollIntoView()")
+            page.screenshot(path=str(stack.ARTIFACTS / f"trade-quote-{width}.png"), full_page=False)
+            # The form itself fits (the page's other overflow is the layout's, issue 16.5).
+            assert page.evaluate("document.querySelector('#pm-intent-form').scrollWidth") <= width
+        page.set_viewport_size({"width": 1200, "height": 900})
+
+        page.click(SUBMIT)
+        page.wait_for_selector("#pm-my-intents [data-intent-status=sealed]")
+        intent = Intent.objects.get(wallet__public_key=alice.public_key)
+        assert (intent.batch_id, intent.lock_amount, intent.amount_in) == (batch.pk, 10 * DOT, None)
+
+        stack_ready = time.monotonic() + 60
+        while "Settling" not in closer_log.read_text() and time.monotonic() < stack_ready:
+            time.sleep(0.1)
+        closes_at = timezone.now() + timedelta(seconds=3)
+        Batch.objects.filter(pk=intent.batch_id).update(closes_at=closes_at)
+        # The epoch card learns the new close, then a watcher notes any moment after it
+        # at which the card still calls this batch open.
+        page.evaluate("htmx.trigger(document.body, 'pm:refresh')")
+        page.wait_for_selector(f"#pm-epoch[data-pm-closes-at='{closes_at.isoformat()}']")
+        page.evaluate(
+            """([id, closesAt]) => setInterval(() => {
+                const badge = document.querySelector('#pm-epoch [data-pm-epoch-status]');
+                const header = document.querySelector('#pm-epoch header').innerText;
+                if (Date.now() > Date.parse(closesAt) + 300 && header.includes(`Batch #${id}`)
+                    && badge.dataset.pmEpochStatus === 'open') window.__pmOpenAfterClose = true;
+            }, 50)""",
+            [intent.batch_id, closes_at.isoformat()],
+        )
+        page.wait_for_selector(
+            f"#pm-my-intents [data-intent-id='{intent.pk}'][data-intent-status=executed]",
+            timeout=20_000,
+        )
+        shown_at = timezone.now()
+        intent.refresh_from_db()
+        assert intent.status == IntentStatus.EXECUTED
+        assert intent.decided_at - closes_at < timedelta(seconds=1)  # settled at the close
+        assert shown_at - intent.decided_at < timedelta(seconds=2)  # and shown at once
+        # The card moves on to the next batch and never called the closed one open.
+        page.wait_for_function(
+            "(id) => !document.querySelector('#pm-epoch header')"
+            ".innerText.includes(`Batch #${id}`)",
+            arg=intent.batch_id,
+            timeout=2_000,
+        )
+        assert page.evaluate("window.__pmOpenAfterClose") is None
