@@ -51,7 +51,7 @@ FEDERATED_BUDGET_DOT = 10 * 10**10  # 10 DOT: 0.15 DOT of data, ~0.66 DOT for ea
 FEDERATED_DEADLINE = timedelta(hours=2)
 SLIPPAGE_BPS = 200  # the traders accept 2 % below the quote
 SUBMIT_MARGIN_SECONDS = 3  # too close to an epoch's close: wait for the next one
-DECIMALS = {"DOT": 10, "USDT": 6, "KSM": 12, "ASTR": 18}
+DECIMALS = {"DOT": 10, "USDT": 6, "KSM": 12, "ASTR": 12}
 DOT, USDT = 10 ** DECIMALS["DOT"], 10 ** DECIMALS["USDT"]
 
 

@@ -4,7 +4,7 @@ have no pool with each other, so trades between them take a route of two pools."
 from .services import seed_pool
 
 # (asset, decimals, whole units, whole USDT): 1 DOT = 5, 1 KSM = 20, 1 ASTR = 0.05 USDT.
-POOLS = (("DOT", 10, 10_000, 50_000), ("KSM", 12, 2_500, 50_000), ("ASTR", 18, 1_000_000, 50_000))
+POOLS = (("DOT", 10, 10_000, 50_000), ("KSM", 12, 2_500, 50_000), ("ASTR", 12, 1_000_000, 50_000))
 USDT = 10**6
 
 
