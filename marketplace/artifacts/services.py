@@ -7,10 +7,11 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
+from marketplace.agents import onnx_model
 from marketplace.core import errors, hooks
 from marketplace.wallets.models import Wallet
 
-from . import onnx_model, storage
+from . import storage
 from .models import Artifact, MediaType
 
 CHUNK = 1024 * 1024
