@@ -162,6 +162,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "marketplace.wallets.context_processors.wallet",
+                "marketplace.realtime.context_processors.live",
             ],
         },
     },

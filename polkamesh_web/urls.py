@@ -24,6 +24,7 @@ urlpatterns = [
     path("data/mine/nfts", data_views.mine_nfts_fragment, name="data-mine-nfts"),
     path("data/<int:nft_id>/", data_views.detail, name="data-detail"),
     path("data/<int:nft_id>/access", data_views.access_fragment, name="data-access"),
+    path("data/<int:nft_id>/usage", data_views.usage_fragment, name="data-usage"),
     path("data/<int:nft_id>/readings", data_views.readings_fragment, name="data-readings"),
     path("federated/", federated_views.federated_page, name="federated"),
     path("federated/income", federated_views.income_fragment, name="federated-income"),

@@ -17,10 +17,18 @@ document.addEventListener('htmx:configRequest', (event) => {
 
 
 
-// A dropped /ws/live/ socket reconnects by itself (the ws extension backs off), but
-// events sent while it was down are gone: after every reconnect, fragments that
-// listen for `pm:refresh from:body` fetch themselves again.
+// The page was rendered before its /ws/live/ socket connects: until a socket has
+// opened once, it asks the server (?since=<render time>, set by base.html) for the
+// fragments of what changed in between. A dropped socket reconnects by itself (the ws
+// extension backs off), but events sent while it was down are gone: after every
+// reconnect, fragments that listen for `pm:refresh from:body` fetch themselves again.
 let wsOpenedBefore = false;
+const createWebSocket = htmx.createWebSocket;
+htmx.createWebSocket = (url) => {
+  const since = document.body.dataset.pmLiveSince;
+  if (wsOpenedBefore || !since) return createWebSocket(url);
+  return createWebSocket(`${url}${url.includes('?') ? '&' : '?'}since=${encodeURIComponent(since)}`);
+};
 document.addEventListener('htmx:wsOpen', () => {
   if (wsOpenedBefore) htmx.trigger(document.body, 'pm:refresh');
   wsOpenedBefore = true;

@@ -1,10 +1,12 @@
-"""Live fragments pushed to /ws/live/ when a wallet's Data NFT subscription ends."""
+"""Live fragments pushed to /ws/live/ when a wallet's Data NFT subscription ends, and
+when an NFT's usage changes (an access, a purchase)."""
 
 from django.template.loader import render_to_string
 
 from marketplace.realtime import live
 
 from . import selectors
+from .views import usage_context
 
 
 @live.fragment("subscription.expired")
@@ -26,3 +28,12 @@ def subscription_ended(wallet, data) -> str:
         render_to_string(template, context)
         for template in ("datanft/detail.html#access", "datanft/mine.html#subscriptions")
     )
+
+
+@live.fragment("datanft.usage")
+def usage(wallet, data) -> str:
+    """The NFT page's usage panel (public figures, for anyone on the page)."""
+    item = selectors.nft(data["nft_id"])
+    if item is None:
+        return ""
+    return render_to_string("datanft/detail.html#usage", {**usage_context(item), "oob": True})

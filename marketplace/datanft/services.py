@@ -12,7 +12,7 @@ from ledger import services as ledger
 from marketplace.core import errors
 from marketplace.jobs import selectors as job_selectors
 from marketplace.jobs.models import DataGrant, JobStatus
-from marketplace.realtime.events import publish, user_group
+from marketplace.realtime.events import PUBLIC, publish, user_group
 from marketplace.wallets.models import Wallet
 from marketplace.wallets.services import notify_balance
 
@@ -29,6 +29,11 @@ from .models import (
 
 TOKEN_LIFETIME = timedelta(hours=1)
 SWEEP_BATCH = 500
+
+
+def _announce_usage(nft_id: int) -> None:
+    """Tell the NFT's page that its usage figures changed (an access or a sale)."""
+    publish([PUBLIC], "datanft.usage", {"nft_id": nft_id})
 
 
 def _get_nft(nft_id: int, *, lock: bool = False) -> DataNFT:
@@ -146,6 +151,7 @@ def purchase_subscription(
         )
         notify_balance(wallet.public_key)
         notify_balance(item.owner.public_key)
+        _announce_usage(item.pk)
         return purchase
 
 
@@ -177,6 +183,7 @@ def access_data(wallet: Wallet, *, nft_id: int, job_id: int | None = None) -> Gr
         # outlive the subscription.
         expires_at = min(until, now + TOKEN_LIFETIME).replace(microsecond=0)
         DataAccess.objects.create(nft=item, kind=AccessKind.TOKEN, accessor=reader)
+        _announce_usage(item.pk)
         token = tokens.issue(item.pk, reader, expires_at, job_id if task else None)
         return Grant(token, expires_at, item.content_ref)
 
@@ -251,6 +258,7 @@ def open_readings(nft_id: int, token: str) -> DataNFT:
         elif selectors.access_for(item, reader, now) is None:
             raise errors.DataAccessRequired("The access behind this token has ended.")
         DataAccess.objects.create(nft=item, kind=AccessKind.READINGS, accessor=reader)
+        _announce_usage(item.pk)
         return item
 
 
@@ -328,7 +336,9 @@ def record_job_usage(job) -> None:
     accessor = getattr(owner, "public_key", owner)
     with transaction.atomic():
         if DataNFT.objects.filter(pk=nft_id).exists():
-            DataAccess.objects.get_or_create(
+            _, logged = DataAccess.objects.get_or_create(
                 job_id=job.id,
                 defaults={"nft_id": nft_id, "kind": AccessKind.JOB, "accessor": accessor},
             )
+            if logged:
+                _announce_usage(nft_id)

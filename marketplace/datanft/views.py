@@ -69,12 +69,15 @@ def catalogue(request):
     return render(request, template, context)
 
 
+def usage_context(item) -> dict:
+    """The usage panel's figures and chart."""
+    return {"item": item, "stats": selectors.usage_stats(item), "usage_chart": _usage_chart(item)}
+
+
 def detail(request, nft_id: int):
     item = _found(nft_id)
     context = {
-        "item": item,
-        "stats": selectors.usage_stats(item),
-        "usage_chart": _usage_chart(item),
+        **usage_context(item),
         "decimals": ledger_selectors.asset_decimals(item.asset),
         **selectors.reader_view(item, _key(request)),
     }
@@ -86,6 +89,11 @@ def access_fragment(request, nft_id: int):
     item = _found(nft_id)
     context = {"item": item, **selectors.reader_view(item, _key(request))}
     return render(request, "datanft/detail.html#access", context)
+
+
+def usage_fragment(request, nft_id: int):
+    """The detail page's usage panel, refetched after a socket reconnect."""
+    return render(request, "datanft/detail.html#usage", usage_context(_found(nft_id)))
 
 
 def readings_fragment(request, nft_id: int):

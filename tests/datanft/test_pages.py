@@ -234,3 +234,65 @@ async def test_an_ended_subscription_updates_the_subscribers_page_live(
     assert 'data-pm-subscription="ended"' in html and 'data-action="access_data"' not in html
     assert '<section id="pm-my-subscriptions" hx-swap-oob="true"' in html and "ended" in html
     await communicator.disconnect()
+
+
+def live_socket(path: str = "/ws/live/") -> WebsocketCommunicator:
+    """A visitor's page socket (no session)."""
+    return WebsocketCommunicator(
+        application, path, headers=[(b"origin", b"http://localhost"), (b"host", b"localhost")]
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_an_access_updates_the_usage_panel_live(actions, mint, fund, alice, carol):
+    from asgiref.sync import sync_to_async
+
+    nft_id = (await sync_to_async(mint)(carol, access_policy="public", price_per_hour="0"))["id"]
+    communicator = live_socket()
+    connected, _ = await communicator.connect()
+    assert connected
+
+    grant = sync_to_async(
+        lambda: actions.post(
+            f"/api/data-nfts/{nft_id}/access", alice, "access_data", {"nft_id": nft_id}
+        )
+    )
+    assert (await grant()).status_code == 200
+    html = await communicator.receive_from(timeout=5)
+    assert '<article id="pm-usage" hx-swap-oob="true"' in html
+    assert 'data-pm-accesses="1"' in html
+    await communicator.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_page_socket_replays_what_changed_between_the_render_and_its_connection(
+    client, actions, mint, alice, carol
+):
+    """The page is read, an access happens, and only then the page's socket connects:
+    its first message is the usage panel as it is now."""
+    from asgiref.sync import sync_to_async
+
+    nft_id = (await sync_to_async(mint)(carol, access_policy="public", price_per_hour="0"))["id"]
+    page = (await sync_to_async(client.get)(f"/data/{nft_id}/")).content.decode()
+    since = page.split('data-pm-live-since="', 1)[1].split('"', 1)[0]
+    assert 'data-pm-accesses="0"' in page
+
+    grant = sync_to_async(
+        lambda: actions.post(
+            f"/api/data-nfts/{nft_id}/access", alice, "access_data", {"nft_id": nft_id}
+        )
+    )
+    assert (await grant()).status_code == 200
+    communicator = live_socket(f"/ws/live/?since={since}")
+    connected, _ = await communicator.connect()
+    assert connected
+    html = await communicator.receive_from(timeout=5)
+    assert 'data-pm-accesses="1"' in html
+    await communicator.disconnect()
+
+    # Without `since` (or with one that is not a time) nothing is replayed.
+    for path in ("/ws/live/", "/ws/live/?since=yesterday"):
+        communicator = live_socket(path)
+        assert (await communicator.connect())[0]
+        assert await communicator.receive_nothing(timeout=0.5)
+        await communicator.disconnect()

@@ -5,6 +5,7 @@ shows its error next to its field."""
 
 import hashlib
 import json
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -100,6 +101,32 @@ def test_a_buyer_sees_a_bid_arrive_live_assigns_it_and_accepts_the_result(
     page.goto("/jobs/")
     page.wait_for_selector(f"#pm-job-row-{job_id} [data-status=settled]")
     page.screenshot(path=str(ARTIFACTS / "jobs.png"), full_page=True)
+
+
+def test_a_bid_placed_while_the_job_page_loads_shows_without_a_reload(
+    open_as, actions, fund, alice, bob
+):
+    """The bid lands after the page was rendered and before its socket connected: the
+    socket's first message brings it."""
+    fund(alice, 50 * DOT)
+    fund(bob, 1000 * DOT)
+    register(actions, bob)
+    job_id = ok(submit(actions, alice), 201)["id"]
+    page = open_as("Alice", "/jobs/")
+    sign_in(page)
+    held = []  # the page's socket, held back until the bid is in
+    page.route_web_socket(re.compile(r"/ws/live/"), lambda socket: held.append(socket))
+    page.goto(f"/jobs/{job_id}/")
+    page.wait_for_selector(f"#pm-bids-{job_id} >> text=No bids yet")
+    page.evaluate("window.__pmSamePage = true")
+    while not held:
+        page.wait_for_timeout(50)
+    assert "since=" in held[0].url
+
+    bid = ok(step(actions, bob, job_id, "bids", price=str(8 * DOT), sla_seconds=900), 201)
+    held[0].connect_to_server()
+    page.wait_for_selector(f"#pm-bids-{job_id} tr[data-bid='{bid['id']}']")
+    assert page.evaluate("window.__pmSamePage") is True
 
 
 def test_a_provider_registers_hears_of_a_new_job_live_and_bids(open_as, actions, fund, alice, bob):
