@@ -153,7 +153,7 @@ class Client:
         text = f"{units}.{fraction:0{decimals}d}".rstrip("0").rstrip(".")
         return f"{text} {asset}"
 
-    def get(self, path: str, **params) -> dict:
+    def _authorized_get(self, path: str, **params) -> requests.Response:
         """GET with the API token; signs in again once if the token was refused."""
         if self.token is None:
             self.login()
@@ -163,8 +163,18 @@ class Client:
             if response.status_code == 401 and attempt == 1:
                 self.login()
                 continue
-            return self._body(response)
+            return response
         raise AssertionError("unreachable")
+
+    def get(self, path: str, **params) -> dict:
+        return self._body(self._authorized_get(path, **params))
+
+    def download(self, path: str) -> bytes:
+        """The raw bytes of a GET (an artifact's content); ApiError for an error answer."""
+        response = self._authorized_get(path)
+        if response.status_code >= 400:
+            self._body(response)  # raises the API error
+        return response.content
 
     def get_all(self, path: str, **params) -> list[dict]:
         """Every item of a paginated list (`{count, next, previous, results}`)."""

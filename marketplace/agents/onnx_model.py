@@ -79,9 +79,10 @@ def _describe(values) -> list[dict]:
     return described
 
 
-def read_signature(data: bytes) -> dict:
-    """Check that `data` is an ONNX model with standard operators only and that
-    onnxruntime loads it, and return its signature; ModelError says what is wrong."""
+def load_session(data: bytes, *, threads: int = 1, optimize: bool = False):
+    """An onnxruntime session of `data` after checking that it is an ONNX model with
+    standard operators only; ModelError says what is wrong. `optimize` applies
+    onnxruntime's graph optimizations (worth it for a session that runs)."""
     import onnx
     import onnxruntime as ort
 
@@ -92,14 +93,27 @@ def read_signature(data: bytes) -> dict:
         raise ModelError(f"not a valid ONNX model: {str(exc).splitlines()[0][:200]}") from exc
     _check_portable(model)
     options = ort.SessionOptions()
-    options.intra_op_num_threads = 1
+    options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    options.graph_optimization_level = (
+        ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        if optimize
+        else ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    )
     try:
-        session = ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
+        return ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime raises its own Fail/InvalidGraph/… types
         raise ModelError(f"onnxruntime cannot load it: {str(exc).splitlines()[0][:200]}") from exc
+
+
+def signature_of(session) -> dict:
     return {"inputs": _describe(session.get_inputs()), "outputs": _describe(session.get_outputs())}
+
+
+def read_signature(data: bytes) -> dict:
+    """Check that `data` is an ONNX model with standard operators only and that
+    onnxruntime loads it, and return its signature; ModelError says what is wrong."""
+    return signature_of(load_session(data))
 
 
 def shape_text(shape: list) -> str:

@@ -14,7 +14,7 @@ import threading
 import time
 from datetime import UTC, datetime
 
-from . import federated_task, runners
+from . import federated_task, onnx_runner, runners
 from .client import CONNECTED, ApiError, Client
 from .state import AgentState
 
@@ -35,6 +35,7 @@ class ProviderAgent:
         prices: dict[str, int] | None = None,
         sla_seconds: int = 600,
         poll_seconds: float = 30.0,
+        limits: onnx_runner.Limits = onnx_runner.DEFAULT_LIMITS,
     ):
         self.client = client
         self.state = state
@@ -48,11 +49,14 @@ class ProviderAgent:
         self.prices = minimum | (prices or {})
         self.capabilities: list[str] = []
         self._passed: set[int] = set()  # jobs looked at and not bid on: log once
+        self.sandbox = onnx_runner.Sandbox(limits)
+        self._ran: dict[int, dict] = {}  # ONNX results computed before the start was signed
 
     # --- the loop -------------------------------------------------------------------------
 
     def run(self, stop: threading.Event) -> None:
         self.ensure_registered()
+        self.sandbox.start()
         listener = self.client.listen(stop=stop)
         next_poll = time.monotonic() + self.poll_seconds
         while not stop.is_set():
@@ -69,6 +73,7 @@ class ProviderAgent:
             except ApiError as exc:
                 # One failed step must not stop the agent: the next reconcile retries it.
                 log.error("step failed: %s", exc)
+        self.sandbox.close()
 
     def handle(self, event: dict) -> None:
         kind, data = event["type"], event.get("data") or {}
@@ -159,11 +164,15 @@ class ProviderAgent:
         log.info("job %s: bid %s (bid %s%s)", job_id, price_text, bid["id"], suffix)
 
     def _reason_not_to_bid(self, job: dict) -> str | None:
+        runner = runners.get(job["model_ref"])
         if federated_task.is_task(job):
             reason = federated_task.reason_not_to_bid(job)
             if reason:
                 return reason
-        elif runners.get(job["model_ref"]) is None:
+        elif onnx_runner.model_cid(job["model_ref"]) is not None:
+            if job.get("data_nft_id") is not None:
+                return "an ONNX job takes its inputs from data_ref, not a Data NFT"
+        elif runner is None:
             return f"no runner for {job['model_ref']!r}"
         if job["owner"] == self.address:
             return "our own job"
@@ -174,10 +183,10 @@ class ProviderAgent:
         price = self.prices.get(job["asset"])
         if price is None or price > int(job["budget"]):
             return f"budget {job['budget']} {job['asset']} is below our price"
-        if job.get("data_nft_id") is None:
+        if runner is not None and job.get("data_nft_id") is None:
             # Inline input can be checked now: never take a job that cannot be run.
             try:
-                runners.get(job["model_ref"])(self.inline_input(job))
+                runner(self.inline_input(job))
             except runners.InputError as exc:
                 return f"input: {exc}"
         return None
@@ -200,6 +209,7 @@ class ProviderAgent:
                     job = self._finish(job)
                 else:
                     self.state.forget(job_id)
+                    self._ran.pop(job_id, None)
                     return
             except ApiError as exc:
                 if exc.status != 409:
@@ -209,6 +219,16 @@ class ProviderAgent:
 
     def _start(self, job: dict) -> dict:
         job_id = job["id"]
+        if (
+            onnx_runner.model_cid(job["model_ref"])
+            and self.state.nonce("start", job_id) not in self.state
+        ):
+            # The buyer's model runs before the start is signed: a model that cannot run
+            # is declined while that returns the job to the market without a slash.
+            try:
+                self._ran[job_id] = self.run_onnx(job)
+            except onnx_runner.RunError as exc:
+                return self._decline(job, str(exc))
         job, replayed = self._step(job_id, "start", "mark_in_progress", {"job_id": job_id})
         log.info("job %s: started%s", job_id, " (replayed)" if replayed else "")
         return job
@@ -219,7 +239,10 @@ class ProviderAgent:
         if nonce in self.state:
             params = {}  # journaled before a restart: the stored payload is re-sent as is
         else:
-            document = self.execute(job)
+            try:
+                document = self.execute(job)
+            except onnx_runner.RunError as exc:
+                return self._decline(job, str(exc))
             params = {
                 "job_id": job_id,
                 "result_ref": RESULT_REF,
@@ -238,7 +261,10 @@ class ProviderAgent:
 
     def execute(self, job: dict) -> dict:
         """The runner's document; an input that cannot be run gives a document that
-        says why (the owner sees it and may dispute) instead of silence until expiry."""
+        says why (the owner sees it and may dispute) instead of silence until expiry.
+        An ONNX model that cannot run raises RunError (the job is declined)."""
+        if onnx_runner.model_cid(job["model_ref"]):
+            return self._ran.pop(job["id"], None) or self.run_onnx(job)
         runner = runners.get(job["model_ref"])
         try:
             document = runner(self.load_input(job))
@@ -247,6 +273,39 @@ class ProviderAgent:
             return {"model_ref": job["model_ref"], "error": str(exc)}
         log.info("job %s: ran %s", job["id"], job["model_ref"])
         return document
+
+    def run_onnx(self, job: dict) -> dict:
+        """`{"outputs": …}` of the job's ONNX model on its inputs, both fetched and
+        checked against their hashes, run in the sandbox within the job's time."""
+        cid = onnx_runner.model_cid(job["model_ref"])
+        started = time.monotonic()
+        inputs = onnx_runner.job_inputs(self.client, job["data_ref"])
+        fetched = time.monotonic()
+        document = self.sandbox.run(
+            cid,
+            onnx_runner.model_fetcher(self.client, cid),
+            inputs,
+            seconds=onnx_runner.seconds_left(job["deadline"]),
+        )
+        log.info(
+            "job %s: ran %s in %.1f ms (inputs fetched in %.1f ms)",
+            job["id"],
+            cid[:19],
+            1000 * (time.monotonic() - fetched),
+            1000 * (fetched - started),
+        )
+        return document
+
+    def _decline(self, job: dict, reason: str) -> dict:
+        """Tell the market this job cannot be run, and why; the job as it is after."""
+        job_id = job["id"]
+        log.warning("job %s: declined: %s", job_id, reason)
+        self._passed.add(job_id)  # it may return to bidding: not again from us
+        self._ran.pop(job_id, None)
+        params = {"job_id": job_id, "reason": reason[: onnx_runner.MAX_REASON]}
+        self._step(job_id, "decline", "decline_job", params)
+        self.state.forget(job_id)
+        return self.job(job_id)
 
     def _step(self, job_id: int, step: str, action: str, params: dict) -> tuple[dict, bool]:
         return self.client.post_action(

@@ -22,12 +22,13 @@ import re
 import stat
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from nacl.exceptions import CryptoError
 from nacl.public import PrivateKey, PublicKey, SealedBox
 
-from . import runners
+from . import onnx_runner, runners
 from .client import CONNECTED, ApiError, Client, Signer
 from .state import AgentState
 
@@ -105,9 +106,20 @@ def attestation_message(job_id: int, payload_digest: str, result_digest: str) ->
     return f"{job_id}:{payload_digest}:{result_digest}"
 
 
-def run_payload(payload: dict) -> dict:
+# Runs an ONNX model (cid) on an input document `{"inputs": …}`: `{"outputs": …}`.
+OnnxRun = Callable[[str, dict], dict]
+
+
+def run_payload(payload: dict, run_onnx: OnnxRun | None = None) -> dict:
     """The runner's document for an opened payload; what cannot be run is a document
-    that says why (sealed to the buyer like any result)."""
+    that says why (sealed to the buyer like any result). An `onnx:sha256:…` model runs
+    through `run_onnx` (the worker's sandbox)."""
+    cid = onnx_runner.model_cid(payload["model_ref"])
+    if cid is not None and run_onnx is not None:
+        try:
+            return run_onnx(cid, payload["input"])
+        except onnx_runner.RunError as exc:
+            return {"model_ref": payload["model_ref"], "error": str(exc)}
     runner = runners.get(payload["model_ref"])
     if runner is None:
         return {"model_ref": payload["model_ref"], "error": "unknown model_ref"}
@@ -117,11 +129,17 @@ def run_payload(payload: dict) -> dict:
         return {"model_ref": payload["model_ref"], "error": str(exc)}
 
 
-def attest(key: PrivateKey, signer: Signer, job_id: int, encrypted_payload: str) -> dict:
+def attest(
+    key: PrivateKey,
+    signer: Signer,
+    job_id: int,
+    encrypted_payload: str,
+    run_onnx: OnnxRun | None = None,
+) -> dict:
     """decrypt → run → seal → sign: the params of `record_attestation` for one job."""
     payload_digest = payload_hash(encrypted_payload)
     payload = open_payload(key, encrypted_payload)
-    document = run_payload(payload)
+    document = run_payload(payload, run_onnx)
     result_digest = runners.result_hash(document)
     message = attestation_message(job_id, payload_digest, result_digest)
     return {
@@ -140,7 +158,13 @@ class TeeWorkerAgent:
     `confidential_job.assigned` event tells it about a new one."""
 
     def __init__(
-        self, client: Client, state: AgentState, key: PrivateKey, *, poll_seconds: float = 30.0
+        self,
+        client: Client,
+        state: AgentState,
+        key: PrivateKey,
+        *,
+        poll_seconds: float = 30.0,
+        limits: onnx_runner.Limits = onnx_runner.DEFAULT_LIMITS,
     ):
         self.client = client
         self.state = state
@@ -148,10 +172,12 @@ class TeeWorkerAgent:
         self.public_key = bytes(key.public_key).hex()
         self.address = client.signer.address
         self.poll_seconds = poll_seconds
+        self.sandbox = onnx_runner.Sandbox(limits)
 
     def run(self, stop: threading.Event) -> None:
         if not self._register_when_possible(stop):
             return
+        self.sandbox.start()
         listener = self.client.listen(stop=stop)
         next_poll = time.monotonic() + self.poll_seconds
         while not stop.is_set():
@@ -166,6 +192,7 @@ class TeeWorkerAgent:
                 except ApiError as exc:
                     log.error("reconcile failed: %s", exc)
                 next_poll = time.monotonic() + self.poll_seconds
+        self.sandbox.close()
 
     def _register_when_possible(self, stop: threading.Event) -> bool:
         """`ensure_registered`, retried with backoff while the server cannot be reached or
@@ -218,7 +245,10 @@ class TeeWorkerAgent:
                 log.error("confidential job %s: payload_hash does not match the ciphertext", cid)
                 return
             try:
-                params = attest(self.key, self.client.signer, cid, job["encrypted_payload"])
+                run_onnx = self._onnx_runner(job["deadline"])
+                params = attest(
+                    self.key, self.client.signer, cid, job["encrypted_payload"], run_onnx
+                )
             except PayloadError as exc:
                 log.error("confidential job %s: %s", cid, exc)
                 return
@@ -231,3 +261,14 @@ class TeeWorkerAgent:
         )
         log.info("confidential job %s: attested%s", cid, " (replayed)" if replayed else "")
         self.state.forget(cid)
+
+    def _onnx_runner(self, deadline: str) -> OnnxRun:
+        """Runs a model in the sandbox before `deadline`. The model is fetched as any
+        reader would (a public artifact, or this worker's own); the inputs came sealed."""
+
+        def run(cid: str, document: dict) -> dict:
+            inputs = onnx_runner.inputs_of(document)
+            fetch = onnx_runner.model_fetcher(self.client, cid)
+            return self.sandbox.run(cid, fetch, inputs, seconds=onnx_runner.seconds_left(deadline))
+
+        return run

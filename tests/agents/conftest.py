@@ -1,5 +1,6 @@
 """Agents against a real server: daphne on the test database, clients over HTTP."""
 
+import hashlib
 import time
 
 import numpy as np
@@ -10,9 +11,18 @@ from tests.stack import web_server
 
 
 @pytest.fixture
-def server(transactional_db):
-    """A real daphne process; the test's data is committed, so the server sees it."""
-    with web_server("agents-web") as url:
+def server(transactional_db, tmp_path, settings):
+    """A real daphne process; the test's data is committed, so the server sees it. Both
+    store artifacts in the test's own folder."""
+    store = tmp_path / "artifacts"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "artifacts": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(store)},
+        },
+    }
+    with web_server("agents-web", PM_ARTIFACT_DIR=str(store)) as url:
         yield url
 
 
@@ -51,3 +61,31 @@ def until(check, timeout: float = 30, every: float = 0.3):
             return value
         time.sleep(every)
     raise AssertionError(f"not within {timeout}s")
+
+
+def upload(
+    client: Client,
+    data: bytes,
+    *,
+    media_type: str = "application/onnx",
+    visibility: str = "private",
+) -> str:
+    """`upload_artifact` over HTTP (a signed multipart form); the artifact's cid."""
+    params = {
+        "name": "model.onnx" if media_type == "application/onnx" else "inputs.json",
+        "media_type": media_type,
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "size": len(data),
+        "visibility": visibility,
+    }
+    payload = client.signer.payload(
+        "upload_artifact", params, domain=client.config()["domain"], nonce=f"up-{time.time_ns()}"
+    )
+    response = client.session.post(
+        client.base_url + "/api/artifacts",
+        data={"payload": payload, "signature": client.signer.sign(payload)},
+        files={"content": ("blob", data)},
+        timeout=30,
+    )
+    assert response.status_code in (200, 201), response.text
+    return response.json()["cid"]

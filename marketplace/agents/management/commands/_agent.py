@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.management.base import CommandError
 
 from marketplace.agents.client import Client, Signer
+from marketplace.agents.onnx_runner import DEFAULT_LIMITS, MIB, Limits
 from marketplace.agents.state import AgentState
 
 
@@ -21,6 +22,33 @@ def add_arguments(parser) -> None:
     parser.add_argument("--url", default="http://127.0.0.1:8000", help="the server's base URL")
     parser.add_argument("--state-file", help="nonce salt and journal (default under var/agents)")
     parser.add_argument("--poll-seconds", type=float, default=30.0)
+    # The sandbox of a buyer's ONNX model (docs/COMPUTE_MARKET.md, "The sandbox").
+    parser.add_argument(
+        "--max-seconds",
+        type=float,
+        default=float(os.environ.get("PM_AGENT_MAX_SECONDS", DEFAULT_LIMITS.seconds)),
+        help="wall-clock limit of one ONNX run (default $PM_AGENT_MAX_SECONDS or 300)",
+    )
+    parser.add_argument(
+        "--max-memory-mb",
+        type=int,
+        default=int(os.environ.get("PM_AGENT_MAX_MEMORY_MB", DEFAULT_LIMITS.memory_bytes // MIB)),
+        help="address space of the ONNX process (default $PM_AGENT_MAX_MEMORY_MB or 2048)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=int(os.environ.get("PM_AGENT_THREADS", DEFAULT_LIMITS.threads)),
+        help="onnxruntime's threads per run (default $PM_AGENT_THREADS or 1)",
+    )
+
+
+def limits(options: dict) -> Limits:
+    return Limits(
+        seconds=options["max_seconds"],
+        memory_bytes=options["max_memory_mb"] * MIB,
+        threads=options["threads"],
+    )
 
 
 def signer(options: dict) -> Signer:

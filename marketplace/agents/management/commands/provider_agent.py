@@ -41,6 +41,7 @@ class Command(BaseCommand):
             prices=dict(options["price"]) if options["price"] else None,
             sla_seconds=options["sla_seconds"],
             poll_seconds=options["poll_seconds"],
+            limits=_agent.limits(options),
         )
         try:
             agent.run(_agent.stop_flag())

@@ -27,7 +27,13 @@ class Command(BaseCommand):
         except (OSError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
         client, state = _agent.client_and_state(options, "tee")
-        agent = TeeWorkerAgent(client, state, key, poll_seconds=options["poll_seconds"])
+        agent = TeeWorkerAgent(
+            client,
+            state,
+            key,
+            poll_seconds=options["poll_seconds"],
+            limits=_agent.limits(options),
+        )
         try:
             agent.run(_agent.stop_flag())
         except (ApiError, RuntimeError) as exc:
