@@ -204,14 +204,18 @@ LOCALNET = ROOT / "marketplace" / "chain" / "localnet"
 
 
 @contextmanager
-def local_chain(directory: Path, timeout: float = 90):
+def local_chain(directory: Path, timeout: float = 90, fresh: bool = True):
     """The local Substrate chain (chopsticks, marketplace/chain/localnet) on a free port,
-    fresh from genesis in `directory`; yields its ws:// URL once it answers RPC."""
+    fresh from genesis in `directory` (or resuming the state saved there); yields its
+    ws:// URL once it answers RPC."""
     port = free_port()
     ARTIFACTS.mkdir(exist_ok=True)
-    with open(ARTIFACTS / "chain.log", "w") as log:
+    command = ["node", "start.mjs", "--port", str(port), "--dir", str(directory)]
+    if fresh:
+        command.append("--fresh")
+    with open(ARTIFACTS / "chain.log", "w" if fresh else "a") as log:
         process = subprocess.Popen(
-            ["node", "start.mjs", "--port", str(port), "--dir", str(directory), "--fresh"],
+            command,
             cwd=LOCALNET,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -41,19 +41,25 @@ class Chain:
         return self.client.balance(public_key, asset_id)
 
 
-@pytest.fixture
-def chain(chain_url, settings):
-    """The chain configured for this test: the hot wallet funded with its float, and
-    the watcher starting after the chain's current head."""
-    chain = Chain(chain_url)
+def configured_chain(url: str, settings) -> Chain:
+    """The chain at `url` configured for a test: the hot wallet funded with its float,
+    and the watcher starting after the chain's current head."""
+    chain = Chain(url)
     hot = Keypair.create_from_uri(HOT_URI).public_key.hex()
     chain.set_balance(hot, FLOAT)
-    settings.PM_CHAIN_URL = chain_url
-    settings.PM_CHAIN_PUBLIC_URL = chain_url
+    settings.PM_CHAIN_URL = url
+    settings.PM_CHAIN_PUBLIC_URL = url
     settings.PM_CHAIN_HOT_WALLET_URI = HOT_URI
     settings.PM_CHAIN_CONFIRMATIONS = 2
     settings.PM_CHAIN_ASSETS = {"DOT": "native", "USDT": str(USDT_ID)}
     chain.new_blocks(1)
     settings.PM_CHAIN_START_BLOCK = chain.client.best_number() + 1
+    return chain
+
+
+@pytest.fixture
+def chain(chain_url, settings):
+    """The session's chain configured for this test (configured_chain)."""
+    chain = configured_chain(chain_url, settings)
     yield chain
     chain.client.close()

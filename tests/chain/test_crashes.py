@@ -11,9 +11,9 @@ from substrateinterface import Keypair
 from ledger.selectors import available_balance
 from marketplace.chain.models import Deposit, Payout
 from marketplace.wallets.models import Withdrawal
-from tests.chain.conftest import HOT_URI
+from tests.chain.conftest import HOT_URI, Chain, configured_chain
 from tests.conftest import DOT
-from tests.stack import ROOT, stack_env
+from tests.stack import ROOT, local_chain, stack_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -71,3 +71,34 @@ def test_a_payer_killed_right_after_submitting_pays_once(chain, actions, alice, 
     assert chain.balance(destination.public_key.hex()) == 3 * DOT
     assert Payout.objects.count() == 1
     assert available_balance(alice.public_key, "DOT") == 7 * DOT
+
+
+def test_the_chain_restarted_over_its_saved_state_is_followed_on(tmp_path, settings):
+    """As `make run` does: the chain stopped and resumed from its saved state keeps its
+    genesis hash, so the worker still follows it, and wallets' signatures still verify."""
+    user = Keypair.create_from_mnemonic(Keypair.generate_mnemonic())
+    with local_chain(tmp_path) as url:
+        chain = configured_chain(url, settings)
+        chain.set_balance(user.public_key.hex(), 100 * DOT)
+        chain.transfer(user, HOT, 3 * DOT)
+        chain.new_blocks(2)
+        assert worker_once() == 0
+        genesis = chain.client.genesis_hash()
+        chain.client.close()
+    assert available_balance(user.public_key.hex(), "DOT") == 3 * DOT
+
+    with local_chain(tmp_path, fresh=False) as url:
+        settings.PM_CHAIN_URL = url
+        chain = Chain(url)
+        assert chain.client.genesis_hash() == genesis
+        chain.transfer(user, HOT, 4 * DOT)
+        chain.new_blocks(2)
+        assert worker_once() == 0
+        assert worker_once() == 0
+        chain.client.close()
+
+    assert available_balance(user.public_key.hex(), "DOT") == 7 * DOT
+    assert sorted(Deposit.objects.values_list("amount", "status")) == [
+        (3 * DOT, "credited"),
+        (4 * DOT, "credited"),
+    ]

@@ -15,7 +15,7 @@ import { chainSpec } from '@substrate/connect-known-chains/rococo_v2_2_asset_hub
 // chopsticks logs every block it builds; only warnings unless LOG_LEVEL says otherwise
 // (set before its logger is created by the import below).
 process.env.LOG_LEVEL ??= 'warn';
-const { fetchConfig, setStorage, setupWithServer } = await import('@acala-network/chopsticks');
+const { compactHex, fetchConfig, setStorage, setupWithServer } = await import('@acala-network/chopsticks');
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -37,24 +37,30 @@ spec.properties = { ...spec.properties, tokenSymbol: 'DOT', tokenDecimals: 10 };
 const specPath = join(dir, 'spec.json');
 writeFileSync(specPath, JSON.stringify(spec));
 const configPath = join(dir, 'chopsticks.yml');
+// Started from a genesis, chopsticks builds a block 1 on every start, before resuming.
+// Saved, that block would replace the saved block 1 (one block per height), and the
+// resumed chain's block 2 would point at a parent that is gone: chopsticks then takes
+// that parent for block 0 and the chain's genesis hash changes with every restart. So
+// nothing is saved until the saved head is resumed.
 writeFileSync(
   configPath,
   [`genesis: ${specPath}`, 'host: 127.0.0.1', `port: ${port}`, 'build-block-mode: Instant', `db: ${db}`]
-    .concat(resuming ? ['resume: true'] : [])
+    .concat(resuming ? ['resume: true', 'save-blocks: false'] : [])
     .join('\n'),
 );
 
 const { chain, close } = await setupWithServer(await fetchConfig(configPath));
+chain.saveBlocks = true;
 
-// The runtime checks signatures against System.BlockHash(0); after a resume chopsticks
-// answers another hash for block 0, and wallets sign over that one. Make them agree.
+// Wallets sign over block 0's hash and the runtime checks them against
+// System.BlockHash(0): a saved state where they differ (written before the above) can
+// only be started afresh.
 const genesis = (await chain.getBlockAt(0)).hash;
 const meta = await chain.head.meta;
-const key = '0x' + Buffer.from(meta.query.system.blockHash(0)).toString('hex');
-const stored = await chain.head.get(key);
-if (stored !== genesis) {
-  await setStorage(chain, { System: { BlockHash: [[[0], genesis]] } });
-  await chain.newBlock();
+if ((await chain.head.get(compactHex(meta.query.system.blockHash(0)))) !== genesis) {
+  console.error(`${db} holds an inconsistent chain (block 0 is ${genesis}): delete it or pass --fresh`);
+  await close();
+  process.exit(1);
 }
 
 if (!resuming) {
