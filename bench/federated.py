@@ -7,7 +7,9 @@ per task and the auto-assignment sweep; then per task, as a provider does it, a 
 whole Django stack), local training (`agents.trainer`) and `submit_federated_update`;
 the last update aggregates, pays the round and opens the next one. The tasks run one
 after another here (one process); on the market they run in parallel, so the figures
-give both the sum and the critical path (bids + the slowest task + the last update).
+give both the sum and the critical path (bids + the slowest task + the last update),
+and the data path: a task's token, readings and local fit, what federation adds to
+the market steps every job has. The last line is the data path's ratio.
 
 Central: one SELECT of all readings' fields (psycopg) + the same least-squares fit;
 and the fit alone.
@@ -153,7 +155,7 @@ def main() -> None:
         phases["read"].append(read - started)
         phases["train"].append(trained - read)
         phases["update"].append(done - trained)
-        return done - started
+        return done - started, trained - started
 
     rows = []
     for number in range(1, ROUNDS + 1):
@@ -168,9 +170,10 @@ def main() -> None:
         Job.objects.filter(pk__in=[j.pk for j in jobs]).update(bid_window_ends_at=timezone.now())
         assigned = job_services.close_bid_windows()
         bids_done = time.perf_counter() - began
-        tasks = [task_work(job) for job in jobs]
+        tasks, data_paths = zip(*(task_work(job) for job in jobs), strict=True)
         total = time.perf_counter() - began
-        rows.append((number, assigned, total, bids_done + max(tasks), max(tasks)))
+        critical = bids_done + max(tasks)
+        rows.append((number, assigned, total, critical, max(tasks), bids_done, max(data_paths)))
 
     fit_times, central_times = [], []
     for _ in range(3):
@@ -191,12 +194,16 @@ def main() -> None:
     central_read_fit, central_fit = min(central_times), min(fit_times)
 
     print(f"{NFTS} NFTs x {READINGS:,} readings, linear regression, {ROUNDS} rounds")
-    print("round | tasks | tasks in sequence | critical path | slowest task | / central")
-    for number, assigned, total, critical, slowest in rows:
+    print(
+        "round | tasks | tasks in sequence | critical path | slowest task | bids + assignment"
+        " | slowest data path | / central"
+    )
+    for number, assigned, total, critical, slowest, bids, data_path in rows:
         print(
             f"{number:5} | {assigned:5} | {total * 1000:10.0f} ms | {critical * 1000:9.0f} ms | "
-            f"{slowest * 1000:8.0f} ms | {total / central_read_fit:5.1f}x seq, "
-            f"{critical / central_read_fit:5.1f}x critical"
+            f"{slowest * 1000:8.0f} ms | {bids * 1000:8.0f} ms | {data_path * 1000:8.0f} ms | "
+            f"{total / central_read_fit:5.1f}x seq, {critical / central_read_fit:5.1f}x critical, "
+            f"{data_path / central_read_fit:4.1f}x data path"
         )
     print(
         "per task, median: "
@@ -211,6 +218,12 @@ def main() -> None:
         f"federated weights {np.round(federated.global_weights, 4).tolist()} "
         f"({federated.status}), central {np.round(central.weights, 4).tolist()}"
     )
+    # The data path (a task's token, readings and local fit) is what federation adds over
+    # the central fit; bids, assignment and the round's payouts are any job's market steps.
+    data_ratio = max(row[6] for row in rows) / central_read_fit
+    critical_ratio = max(row[3] for row in rows) / central_read_fit
+    print(f"critical path / central: {critical_ratio:.1f} (goal <= 3)")
+    print(f"ratio: {data_ratio:.2f} (slowest data path / central; goal <= 3)")
 
 
 if __name__ == "__main__":

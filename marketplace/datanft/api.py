@@ -15,6 +15,7 @@ from . import selectors, services
 from .actions import DataNFTResult, PublishResult
 from .serializers import (
     MAX_READINGS_PER_CALL,
+    READING_ROW,
     DataNFTSerializer,
     DataNFTWithRefSerializer,
     DataUsageStatsSerializer,
@@ -95,7 +96,7 @@ class ReadingsView(ListAPIView):
         item = services.open_readings(
             self.kwargs["nft_id"], self.request.query_params.get("token", "")
         )
-        return selectors.readings(item.pk, **query.validated_data)
+        return selectors.readings(item.pk, **query.validated_data).values_list(*READING_ROW)
 
     @extend_schema(
         operation_id="get_readings",

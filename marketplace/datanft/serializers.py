@@ -8,7 +8,7 @@ from marketplace.core.canonical import canonical_json
 from marketplace.core.jsontext import JSONTextError, check_storable
 from marketplace.core.rest import AddressField, AmountField
 
-from .models import Category, DataNFT, Reading
+from .models import Category, DataNFT
 
 MAX_READINGS_PER_CALL = 1000
 MAX_EXTRA_CHARS = 256  # canonical JSON of a reading's extra keys
@@ -119,15 +119,21 @@ class ReadingInSerializer(serializers.Serializer):
         return validated
 
 
-class ReadingOutSerializer(serializers.ModelSerializer):
+# Readings are serialized from `(ts, value, extra)` rows, not model instances: a
+# federated task reads 10,000 readings a round, and building an instance and a field
+# value per reading cost more than the query itself (docs/BENCHMARKS.md).
+class ReadingOutSerializer(serializers.Serializer):
     """The reading as published: ts, value and its other keys side by side."""
 
-    class Meta:
-        model = Reading
-        fields = ["ts", "value"]
+    ts = serializers.DateTimeField()
+    value = serializers.FloatField()
 
     def to_representation(self, instance):
-        return {**instance.extra, **super().to_representation(instance)}
+        ts, value, extra = instance
+        return {**extra, "ts": self.fields["ts"].to_representation(ts), "value": value}
+
+
+READING_ROW = ("ts", "value", "extra")
 
 
 class PublishReadingsParams(serializers.Serializer):
