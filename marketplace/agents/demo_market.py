@@ -1,9 +1,10 @@
 """The demo's buyers and traders, so that `make run` is a market that moves on its own.
 
-- //Alice keeps a subscription to //Charlie's City traffic Data NFT, posts a
-  `builtin:forecast` job over it every `job_seconds` (auto-assigned: the provider
-  agent's bid is taken when the bid window closes), and accepts each delivered
-  forecast (an error document is disputed instead).
+- //Alice keeps a subscription to //Charlie's City traffic Data NFT and every
+  `job_seconds` posts an ONNX job over its last 24 readings: the gallery's traffic
+  forecaster and anomaly detector in turn (marketplace/artifacts/gallery.py),
+  auto-assigned (the provider agent's bid is taken when the bid window closes); she
+  accepts each delivered result.
 - //Alice also trains a model across the three air-quality stations' Data NFTs every
   `federated_seconds` (a federated job: the provider agent trains each station's
   readings locally, round after round), one federated job at a time.
@@ -26,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from nacl.public import PublicKey, SealedBox
 
 from marketplace.core.canonical import canonical_json
+from marketplace.core.demo import GALLERY_DETECTOR, GALLERY_FORECASTER
 
 from .client import ApiError, Client, Signer
 
@@ -36,7 +38,9 @@ SUBSCRIPTION_HOURS = 24
 RENEW_BEFORE = timedelta(hours=2)  # a job's deadline must fall inside the subscription
 JOB_DEADLINE = timedelta(hours=1)
 JOB_BUDGET_DOT = 10**10  # 1 DOT
-HORIZON = 24
+GALLERY = (GALLERY_FORECASTER, GALLERY_DETECTOR)  # posted in turn
+GALLERY_OWNER = "//Charlie"
+DAY = 24
 # (trader, sells, buys, whole units sold: low-high, the lock is a multiple of): Eve's
 # DOT and Ferdie's USDT mostly match each other; the difference trades with the pool.
 TRADES = (
@@ -76,6 +80,17 @@ def cover(amount: int, unit: int) -> int:
     return -(-amount // unit) * unit
 
 
+def summary(outputs: dict) -> str:
+    """One line about a gallery model's outputs, for the log."""
+    if "forecast" in outputs:
+        forecast = outputs["forecast"][0]
+        peak = max(forecast)
+        return f"forecast peak {peak:.0f} vehicles/h in {forecast.index(peak) + 1} h"
+    if "anomaly" in outputs:
+        return f"{sum(outputs['anomaly'][0])} anomalous hours in the last {DAY}"
+    return "outputs " + ", ".join(sorted(outputs))
+
+
 class DemoMarket:
     def __init__(
         self,
@@ -96,6 +111,8 @@ class DemoMarket:
         self.nft_id: int | None = None
         self.subscribed_until: datetime | None = None
         self.next_job = 0.0
+        self.jobs_posted = 0
+        self.gallery: dict[str, str] = {}  # model name → cid
         self.batch_id: int | None = None  # the last epoch the traders sealed into
         self.watched: set[int] = set()  # batches with our intents, not yet reported
 
@@ -123,11 +140,18 @@ class DemoMarket:
 
     def post_job(self) -> None:
         nft_id = self.ensure_subscription()
+        name = GALLERY[self.jobs_posted % len(GALLERY)]
+        day = self.last_day(nft_id)
+        values = [[round(float(r["value"]), 1) for r in day]]
+        if name == GALLERY_FORECASTER:
+            inputs = {"history": values}
+        else:
+            hours = [[datetime.fromisoformat(r["ts"]).astimezone(UTC).hour for r in day]]
+            inputs = {"values": values, "hours": hours}
         deadline = datetime.now(UTC) + JOB_DEADLINE
         params = {
-            "model_ref": "builtin:forecast",
-            "data_ref": "inline:" + canonical_json({"horizon": HORIZON}),
-            "data_nft_id": nft_id,
+            "model_ref": f"onnx:{self.gallery_cid(name)}",
+            "data_ref": "inline:" + canonical_json({"inputs": inputs}),
             "compute_type": "cpu",
             "asset": "DOT",
             "budget": str(JOB_BUDGET_DOT),
@@ -136,12 +160,31 @@ class DemoMarket:
             "auto_assign": True,
         }
         job, _ = self.alice.post_action("/api/jobs", "submit_job", params)
-        log.info(
-            "//Alice posted job %s: forecast the next %d h of Data NFT %s",
-            job["id"],
-            HORIZON,
-            nft_id,
+        self.jobs_posted += 1
+        log.info("//Alice posted job %s: %s over Data NFT %s's last day", job["id"], name, nft_id)
+
+    def gallery_cid(self, name: str) -> str:
+        """The cid of the demo gallery's model `name` (public, //Charlie's)."""
+        if name not in self.gallery:
+            owner = Signer.from_uri(GALLERY_OWNER).address
+            models = self.alice.get_all("/api/artifacts", media_type="application/onnx")
+            found = [m["cid"] for m in models if m["name"] == name and m["owner"] == owner]
+            if not found:
+                raise ApiError(404, "not_found", f"no gallery model {name!r}: run load_demo")
+            self.gallery[name] = found[0]
+        return self.gallery[name]
+
+    def last_day(self, nft_id: int) -> list[dict]:
+        """The Data NFT's last 24 readings, read with //Alice's subscription."""
+        grant, _ = self.alice.post_action(
+            f"/api/data-nfts/{nft_id}/access", "access_data", {"nft_id": nft_id}
         )
+        readings = self.alice.get_all(
+            f"/api/data-nfts/{nft_id}/readings", token=grant["token"], limit=1000
+        )
+        if len(readings) < DAY:
+            raise ApiError(404, "not_found", f"Data NFT {nft_id} has fewer than {DAY} readings")
+        return readings[-DAY:]
 
     def post_federated_job(self) -> None:
         """Train pm25 from traffic and wind across the demo stations, unless the last
@@ -200,24 +243,13 @@ class DemoMarket:
         return self.nft_id
 
     def review_results(self) -> None:
-        """Accept every delivered forecast; dispute a document that reports an error."""
+        """Accept every delivered result."""
         mine = self.alice.get_all("/api/jobs", owner=self.alice.signer.address, status="completed")
         for job in mine:
             job_id = job["id"]
             document = self.alice.get(f"/api/jobs/{job_id}/result")["result_content"] or {}
-            if "error" in document:
-                reason = f"the provider could not run it: {document['error']}"[:500]
-                self._act(job_id, "dispute", "dispute_job", reason=reason)
-                log.info("//Alice disputed job %s: %s", job_id, document["error"])
-                continue
             self._act(job_id, "accept", "accept_result")
-            peak = max(document.get("forecast") or [{}], key=lambda p: p.get("value", 0))
-            log.info(
-                "//Alice accepted job %s: forecast peak %s at %s",
-                job_id,
-                peak.get("value"),
-                peak.get("ts"),
-            )
+            log.info("//Alice accepted job %s: %s", job_id, summary(document.get("outputs", {})))
 
     def _act(self, job_id: int, step: str, action: str, **params) -> None:
         try:

@@ -1,4 +1,6 @@
-"""The well-known development accounts (//Alice … //Ferdie) and their demo funding."""
+"""The well-known development accounts (//Alice … //Ferdie), their demo funding, and
+the names of the demo gallery's models (marketplace/artifacts/gallery.py), which the
+demo market looks up."""
 
 from functools import cache
 
@@ -9,6 +11,9 @@ FUNDING = {
     "KSM": 1_000 * 10**12,
     "ASTR": 100_000 * 10**12,
 }
+
+GALLERY_FORECASTER = "Traffic forecaster (next 24 h)"
+GALLERY_DETECTOR = "Traffic anomaly detector"
 
 
 @cache

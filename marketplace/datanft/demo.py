@@ -1,8 +1,10 @@
-"""Demo data: //Charlie's smart-city traffic sensor with a week of hourly readings, and
-//Bob as a cpu provider with two jobs //Alice already bought from him over that sensor
-(a forecast and an anomaly scan), run with the real built-in runners and settled, so
-the job pages have history before the living market (`demo_market`, the provider
-agent) adds more. Idempotent: no second sensor; no job once //Alice has one."""
+"""Demo data: //Charlie's smart-city traffic sensor with a week of hourly readings, the
+model gallery fitted on them (marketplace/artifacts/gallery.py: ONNX models, public
+artifacts of //Charlie), and //Bob as a cpu provider with two jobs //Alice already
+bought from him over that sensor (a forecast and an anomaly scan), run with the real
+built-in runners and settled, so the job pages have history before the living market
+(`demo_market`, the provider agent) adds more. Idempotent: no second sensor; the same
+readings give the same models; no job once //Alice has one."""
 
 import math
 import random
@@ -12,6 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from marketplace.agents import runners
+from marketplace.artifacts import gallery
 from marketplace.core.demo import demo_keypair
 from marketplace.jobs import services as job_services
 from marketplace.jobs.models import Job
@@ -46,6 +49,7 @@ def traffic(start: datetime, hours: int, seed: int = 7) -> list[float]:
 
 def seed(stdout) -> None:
     sensor(stdout)
+    model_gallery(stdout)
     jobs_over_sensor(stdout)
 
 
@@ -78,6 +82,14 @@ def sensor(stdout) -> None:
     ]
     services.publish_readings(owner, nft_id=nft.pk, readings=readings)
     stdout.write(f"Data NFT #{nft.pk} {NAME!r} (//Charlie) with {len(readings)} hourly readings")
+
+
+def model_gallery(stdout) -> None:
+    readings = list(selectors.readings(selectors.nfts(q=NAME).get().pk))
+    values = [r.value for r in readings]
+    hours = [r.ts.astimezone(UTC).hour for r in readings]
+    for artifact in gallery.install(_wallet("Charlie"), values, hours):
+        stdout.write(f"Gallery model {artifact.name!r} {artifact.cid[:19]}… (//Charlie, public)")
 
 
 JOBS = (("builtin:forecast", {"horizon": 24}), ("builtin:anomaly", {}))

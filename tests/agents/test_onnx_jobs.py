@@ -3,6 +3,7 @@ built here gives numpy's answer; a model that runs past the wall-clock limit or
 allocates past the memory cap is stopped in its sandbox process and the job declined
 with the reason. No mocks: onnxruntime runs in the agent's sandbox process."""
 
+import io
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -10,6 +11,7 @@ import numpy as np
 import pytest
 
 from marketplace.agents import runners
+from marketplace.agents.demo_market import GALLERY
 from tests import stack
 from tests.agents.conftest import client_for, dot, faucet, until, upload
 from tests.conftest import DOT
@@ -93,3 +95,37 @@ def test_the_agent_runs_a_matmul_add_model_and_its_outputs_are_numpys(market, ag
     process.terminate()
     assert process.wait(timeout=15) == 0
     assert f"job {job['id']}: ran sha256:" in log_path.read_text()
+
+
+def test_the_demo_market_runs_the_gallery_models_on_the_sensors_last_day(
+    server, market, agent_process
+):
+    from marketplace.agents.demo_market import DemoMarket
+    from marketplace.datanft import demo
+
+    alice, _ = market
+    demo.sensor(io.StringIO())
+    demo.model_gallery(io.StringIO())
+    demo.model_gallery(io.StringIO())  # load_demo again: the same bytes, no new model
+    assert alice.get("/api/artifacts", media_type="application/onnx")["count"] == 2
+    demo_market = DemoMarket(server)
+
+    outputs = {}
+    for _ in GALLERY:
+        demo_market.post_job()
+        job = alice.get_all("/api/jobs", owner=alice.signer.address, status="registered")[0]
+        bid = until(lambda job=job: alice.get(f"/api/jobs/{job['id']}")["bids"])[0]
+        alice.post_action(
+            f"/api/jobs/{job['id']}/assign",
+            "assign_provider",
+            {"job_id": job["id"], "bid_id": bid["id"]},
+        )
+        until(lambda job=job: alice.get(f"/api/jobs/{job['id']}")["status"] == "completed")
+        outputs |= alice.get(f"/api/jobs/{job['id']}/result")["result_content"]["outputs"]
+        demo_market.review_results()
+        assert alice.get(f"/api/jobs/{job['id']}")["status"] == "settled"
+
+    (forecast,) = outputs["forecast"]
+    assert len(forecast) == 24 and min(forecast) >= 0 and 300 < max(forecast) < 1000
+    assert len(outputs["score"][0]) == len(outputs["anomaly"][0]) == 24
+    assert all(isinstance(flag, bool) for flag in outputs["anomaly"][0])
