@@ -14,7 +14,7 @@ import threading
 import time
 from datetime import UTC, datetime
 
-from . import federated_task, onnx_runner, runners
+from . import federated_task, mev_risk, onnx_runner, runners
 from .client import CONNECTED, ApiError, Client
 from .state import AgentState
 
@@ -184,9 +184,9 @@ class ProviderAgent:
         if price is None or price > int(job["budget"]):
             return f"budget {job['budget']} {job['asset']} is below our price"
         if runner is not None and job.get("data_nft_id") is None:
-            # Inline input can be checked now: never take a job that cannot be run.
+            # Inline and public input can be checked now: never take a job that cannot be run.
             try:
-                runner(self.inline_input(job))
+                runner(self.load_input(job))
             except runners.InputError as exc:
                 return f"input: {exc}"
         return None
@@ -338,7 +338,21 @@ class ProviderAgent:
         data = self.inline_input(job)
         if job.get("data_nft_id") is not None:
             data = {**data, "readings": self.nft_readings(job)}
+        if job["model_ref"] == runners.MEV_RISK:
+            data = {**data, "batches": self.batch_history(data)}
         return data
+
+    def batch_history(self, data: dict) -> list[dict]:
+        """The public batches a `builtin:mev_risk` job names, read from `GET /api/batches`
+        (newest first) until the page reaches the window's first batch."""
+        pair, first, last, _ = mev_risk.window(data)
+        found, page = [], 1
+        while True:
+            body = self.client.get("/api/batches", page=page, page_size=200)
+            found += body["results"]
+            if not body.get("next") or min(b["id"] for b in body["results"]) <= first:
+                return mev_risk.history(found, pair, first, last)
+            page += 1
 
     def nft_readings(self, job: dict) -> list[dict]:
         """The Data NFT's readings through a token for this job (docs/AGENTS.md, "Data

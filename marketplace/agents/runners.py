@@ -18,6 +18,9 @@ import numpy as np
 
 from marketplace.core.canonical import canonical_json
 
+from . import mev_risk
+from .inputs import InputError
+
 MAX_RESULT_BYTES = 256 * 1024
 MAX_READINGS = 100_000
 MAX_HORIZON = 1000
@@ -26,10 +29,6 @@ DAY = 86400.0
 # [1, t, sin/cos of the daily cycle, sin/cos of its second harmonic]
 N_TERMS = 6
 MIN_READINGS = 2 * N_TERMS
-
-
-class InputError(ValueError):
-    """The job's input cannot be run (missing, malformed, too short, too large)."""
 
 
 def canonical(document: dict) -> bytes:
@@ -257,12 +256,14 @@ def summary(data: dict) -> dict:
     }
 
 
+MEV_RISK = "builtin:mev_risk"
 RUNNERS = {
     runner.model_ref: runner
     for runner in (
         Runner("builtin:forecast", "cpu", forecast),
         Runner("builtin:anomaly", "cpu", anomaly),
         Runner("builtin:summary", "cpu", summary),
+        Runner(MEV_RISK, "cpu", mev_risk.score),
     )
 }
 
