@@ -8,6 +8,9 @@
 - //Alice also trains a model across the three air-quality stations' Data NFTs every
   `federated_seconds` (a federated job: the provider agent trains each station's
   readings locally, round after round), one federated job at a time.
+- //Alice also asks, every `mev_seconds` (an hour), for a `builtin:mev_risk` score of
+  each pool's pair over the last hour of public batches (auto-assigned like her
+  other jobs); the trade page shows the latest score with its job.
 - //Eve and //Ferdie each seal one opposite DOT/USDT intent into every batch epoch,
   and one between assets with no common pool (KSM → DOT, ASTR → KSM: routes of two
   pools through USDT), each with the minimum the quote suggests at 2 % slippage, so
@@ -29,6 +32,7 @@ from nacl.public import PublicKey, SealedBox
 from marketplace.core.canonical import canonical_json
 from marketplace.core.demo import GALLERY_DETECTOR, GALLERY_FORECASTER
 
+from . import mev_risk, runners
 from .client import ApiError, Client, Signer
 
 log = logging.getLogger("polkamesh.agents.demo")
@@ -54,6 +58,7 @@ FEDERATED_ROUNDS = 5
 FEDERATED_BUDGET_DOT = 10 * 10**10  # 10 DOT: 0.15 DOT of data, ~0.66 DOT for each of 15 tasks
 FEDERATED_DEADLINE = timedelta(hours=2)
 SLIPPAGE_BPS = 200  # the traders accept 2 % below the quote
+MEV_RISK_WINDOW = timedelta(hours=1)  # the public batches each score looks at
 SUBMIT_MARGIN_SECONDS = 3  # too close to an epoch's close: wait for the next one
 DECIMALS = {"DOT": 10, "USDT": 6, "KSM": 12, "ASTR": 12}
 DOT, USDT = 10 ** DECIMALS["DOT"], 10 ** DECIMALS["USDT"]
@@ -99,6 +104,7 @@ class DemoMarket:
         job_seconds: float = 120.0,
         tick_seconds: float = 3.0,
         federated_seconds: float = 300.0,
+        mev_seconds: float = 3600.0,
     ):
         self.alice = Client(url, Signer.from_uri("//Alice"))
         self.federated_seconds = federated_seconds
@@ -113,6 +119,9 @@ class DemoMarket:
         self.next_job = 0.0
         self.jobs_posted = 0
         self.gallery: dict[str, str] = {}  # model name → cid
+        self.mev_seconds = mev_seconds
+        # The first scores once a few minutes of batches exist to score.
+        self.next_mev = time.monotonic() + min(mev_seconds, 300.0)
         self.batch_id: int | None = None  # the last epoch the traders sealed into
         self.watched: set[int] = set()  # batches with our intents, not yet reported
 
@@ -132,6 +141,9 @@ class DemoMarket:
         if time.monotonic() >= self.next_federated:
             self.post_federated_job()
             self.next_federated = time.monotonic() + self.federated_seconds
+        if time.monotonic() >= self.next_mev:
+            self.post_mev_risk_jobs()
+            self.next_mev = time.monotonic() + self.mev_seconds
         self.review_results()
         self.trade()
         self.report_batches()
@@ -221,6 +233,51 @@ class DemoMarket:
         self.federated_id = job["id"]
         log.info("//Alice posted federated job %s over Data NFTs %s", job["id"], nft_ids)
 
+    def post_mev_risk_jobs(self) -> None:
+        """One `builtin:mev_risk` job per pool's pair over the last hour of settled
+        batches, at the slippage this market's traders accept."""
+        recent = self.alice.get("/api/batches", page_size=10)["results"]
+        # A settled batch never changes: the window ends at one, so anyone re-running
+        # the job later reads the same history.
+        settled = [b["id"] for b in recent if b["status"] == "settled"]
+        if not settled:
+            return
+        last = max(settled)
+        interval = self.alice.config()["batch_interval_seconds"]
+        span = max(1, min(mev_risk.MAX_BATCHES, int(MEV_RISK_WINDOW.total_seconds() // interval)))
+        pairs = sorted(
+            "-".join(sorted((p["token_a"], p["token_b"]))) for p in self.alice.get("/api/pools")
+        )
+        deadline = (datetime.now(UTC) + JOB_DEADLINE).strftime("%Y-%m-%dT%H:%M:%SZ")
+        for pair in pairs:
+            options = {
+                "pair": pair,
+                "first_batch": max(1, last - span + 1),
+                "last_batch": last,
+                "slippage_bps": SLIPPAGE_BPS,
+            }
+            job, _ = self.alice.post_action(
+                "/api/jobs",
+                "submit_job",
+                {
+                    "model_ref": runners.MEV_RISK,
+                    "data_ref": "inline:" + canonical_json(options),
+                    "compute_type": "cpu",
+                    "asset": "DOT",
+                    "budget": str(JOB_BUDGET_DOT),
+                    "deadline": deadline,
+                    "privacy_required": False,
+                    "auto_assign": True,
+                },
+            )
+            log.info(
+                "//Alice posted job %s: MEV risk of %s over batches %s-%s",
+                job["id"],
+                pair,
+                options["first_batch"],
+                last,
+            )
+
     def ensure_subscription(self) -> int:
         if self.nft_id is None:
             found = self.alice.get("/api/data-nfts", q=NFT_QUERY)["results"]
@@ -249,7 +306,18 @@ class DemoMarket:
             job_id = job["id"]
             document = self.alice.get(f"/api/jobs/{job_id}/result")["result_content"] or {}
             self._act(job_id, "accept", "accept_result")
-            log.info("//Alice accepted job %s: %s", job_id, summary(document.get("outputs", {})))
+            if "score" in document:
+                log.info(
+                    "//Alice accepted job %s: MEV risk of %s %s (%s)",
+                    job_id,
+                    document["pair"],
+                    document["score"],
+                    document["level"],
+                )
+            else:
+                log.info(
+                    "//Alice accepted job %s: %s", job_id, summary(document.get("outputs", {}))
+                )
 
     def _act(self, job_id: int, step: str, action: str, **params) -> None:
         try:

@@ -1,8 +1,11 @@
 """Reads of intents, batches and pools, and the public re-derivation of a settled batch."""
 
+import hashlib
+import json
 from fractions import Fraction
 from itertools import pairwise
 
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
@@ -10,13 +13,17 @@ from nacl.exceptions import CryptoError
 from nacl.public import PrivateKey
 
 from ledger import selectors as ledger_selectors
+from marketplace.agents import mev_risk, runners
 from marketplace.core import errors
+from marketplace.core.canonical import canonical_json
+from marketplace.jobs import selectors as jobs_selectors
 
 from . import routing
 from .clearing import ClearingInvariantError, format_price
 from .clearing import Pool as ClearingPool
 from .models import Batch, BatchPair, BatchStatus, Intent, IntentStatus, Pool
 from .sealing import SealedRow, derive
+from .serializers import BatchSerializer
 
 
 def pool_reserves(pool: Pool) -> tuple[int, int]:
@@ -224,6 +231,62 @@ def verify_batch(batch_id: int) -> list[str]:
                     f"pair {name}: {field} recorded {getattr(row, field)}, re-derived {value}"
                 )
     return problems
+
+
+# --- MEV risk ---------------------------------------------------------------------------
+
+MEV_RISK_CANDIDATES = 5  # the newest deliveries per pair tried before giving up
+MEV_RISK_CACHE_SECONDS = 2 * 3600
+
+
+def mev_risk_input(options: dict) -> dict:
+    """A `builtin:mev_risk` job's full input: its options and the pair's rows of the
+    settled batches it names, as `GET /api/batches` serves them (what the provider
+    agent read)."""
+    pair, first, last, _ = mev_risk.window(options)
+    found = batches().filter(pk__gte=first, pk__lte=last, status=BatchStatus.SETTLED)
+    documents = BatchSerializer(found, many=True).data
+    return {**options, "batches": mev_risk.history(documents, pair, first, last)}
+
+
+def _mev_risk_document(data_ref: str) -> dict | None:
+    """The document the runner gives for a job's `data_ref` over the public batches, or
+    None if the reference is not one. Cached by the input's hash: settled batches never
+    change, so the same input always gives the same document."""
+    try:
+        options = json.loads(data_ref.removeprefix("inline:"))
+        data = mev_risk_input(options)
+    except ValueError:
+        return None
+    key = "intents:mev-risk:" + hashlib.sha256(canonical_json(data).encode()).hexdigest()
+    document = cache.get(key)
+    if document is None:
+        try:
+            document = runners.get(runners.MEV_RISK)(data)
+        except runners.InputError:
+            return None
+        cache.set(key, document, MEV_RISK_CACHE_SECONDS)
+    return document
+
+
+def mev_risk_scores() -> list[dict]:
+    """Per pool's pair, the newest delivered `builtin:mev_risk` job whose result the
+    server re-derives from the public batches it names (docs/CLEARING.md "MEV risk
+    score"): `{pair, label, job_id, document}`. A result that does not re-derive is
+    never shown."""
+    scores = []
+    for pool in Pool.objects.order_by("token_a", "token_b"):
+        pair = f"{pool.token_a}-{pool.token_b}"
+        candidates = jobs_selectors.delivered(runners.MEV_RISK, f'"pair":"{pair}"')
+        for job in candidates[:MEV_RISK_CANDIDATES]:
+            document = _mev_risk_document(job.data_ref)
+            if document is not None and runners.result_hash(document) == job.result_hash:
+                label = f"{pool.token_a}/{pool.token_b}"
+                scores.append(
+                    {"pair": pair, "label": label, "job_id": job.pk, "document": document}
+                )
+                break
+    return scores
 
 
 # --- Pages ------------------------------------------------------------------------------

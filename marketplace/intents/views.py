@@ -61,6 +61,7 @@ def trade(request):
         "pools": pools,
         "assets": sorted({p["token_a"] for p in pools} | {p["token_b"] for p in pools}),
         "intents": my_intents(request.wallet),
+        "mev_risk": selectors.mev_risk_scores(),
         **epoch_context(),
         **history_context(request.GET.get("page")),
     }

@@ -11,7 +11,16 @@ from marketplace.core import errors
 from marketplace.providers import selectors as providers_selectors
 from marketplace.providers.models import Provider
 
-from .models import OPEN_FOR_PROVIDER, UNDELIVERED, Bid, BidStatus, Job, JobEvent, JobStatus
+from .models import (
+    OPEN_FOR_PROVIDER,
+    UNDELIVERED,
+    Bid,
+    BidStatus,
+    Job,
+    JobEvent,
+    JobStatus,
+    Resolution,
+)
 
 
 def jobs(
@@ -40,6 +49,20 @@ def job(job_id: int) -> Job:
     if found is None:
         raise errors.NotFound(f"There is no job {job_id}.")
     return found
+
+
+def delivered(model_ref: str, data_ref_contains: str) -> QuerySet[Job]:
+    """Jobs of `model_ref` that delivered a result (completed or settled, not disputed),
+    newest first, whose `data_ref` contains the given text."""
+    return (
+        Job.objects.filter(
+            model_ref=model_ref,
+            status__in=[JobStatus.COMPLETED, JobStatus.SETTLED],
+            data_ref__contains=data_ref_contains,
+        )
+        .exclude(Q(result_hash="") | Q(resolution=Resolution.REFUND))
+        .order_by("-id")
+    )
 
 
 def new_job(job: Job, opened: JobEvent) -> Job:

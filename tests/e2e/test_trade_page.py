@@ -193,3 +193,69 @@ def test_the_form_quotes_as_the_trader_types_and_the_row_turns_executed_at_the_c
             timeout=2_000,
         )
         assert page.evaluate("window.__pmOpenAfterClose") is None
+
+
+def test_the_trade_page_shows_each_pairs_mev_risk_score_with_its_job(
+    open_as, actions, api, fund, alice, bob, dot_usdt_pool
+):
+    """Issue 17: the newest `builtin:mev_risk` score the server re-derives, per pair,
+    with a link to its job; looked at on a laptop and a phone."""
+    from marketplace.agents import runners
+    from marketplace.core.canonical import canonical_json
+    from marketplace.intents.selectors import mev_risk_input
+    from marketplace.intents.services import settle_batch
+    from tests.intents.support import Trader
+    from tests.jobs.market import ok, register, step, submit
+    from tests.stack import ROOT
+
+    fund(alice, 2_000 * DOT)
+    fund(bob, 200 * DOT)
+    batch_ids = []
+    for sell in (3, 1000, 2):
+        epoch = api.get("/api/intents/epoch").json()
+        Trader(actions, epoch).intent(alice, "DOT", "USDT", sell * DOT, sell * DOT, 1)
+        assert settle_batch(epoch["batch_id"])
+        batch_ids.append(epoch["batch_id"])
+    options = {"pair": "DOT-USDT", "first_batch": batch_ids[0], "last_batch": batch_ids[-1]}
+    register(actions, bob, capabilities=("cpu",))
+    job = ok(
+        submit(
+            actions,
+            alice,
+            model_ref=runners.MEV_RISK,
+            data_ref="inline:" + canonical_json(options),
+            compute_type="cpu",
+        ),
+        201,
+    )
+    bid = ok(step(actions, bob, job["id"], "bids", price=str(DOT), sla_seconds=600), 201)
+    ok(step(actions, alice, job["id"], "assign", bid_id=bid["id"]))
+    ok(step(actions, bob, job["id"], "start"))
+    document = runners.get(runners.MEV_RISK)(mev_risk_input(options))
+    ok(
+        step(
+            actions,
+            bob,
+            job["id"],
+            "result",
+            result_ref="inline",
+            result_hash=runners.result_hash(document),
+            result_content=document,
+        )
+    )
+
+    page = open_as("Alice", "/trade/")
+    sign_in(page)
+    row = page.wait_for_selector("#pm-mev-risk [data-pm-mev-risk='DOT-USDT']")
+    assert f"{document['score']}/100" in row.inner_text() and "1 of 3" in row.inner_text()
+    link = row.query_selector(f"a[href='/jobs/{job['id']}/']")
+    for width, height in ((1280, 800), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.evaluate("document.querySelector('#pm-mev-risk').scrollIntoView()")
+        shot = ROOT / "docs" / "screenshots" / f"trade-mev-risk-{width}.png"
+        page.screenshot(path=str(shot), full_page=False)
+        assert page.evaluate("document.querySelector('#pm-mev-risk').scrollWidth") <= width
+    page.set_viewport_size({"width": 1200, "height": 900})
+    with page.expect_navigation():
+        link.click()
+    assert page.url.endswith(f"/jobs/{job['id']}/")

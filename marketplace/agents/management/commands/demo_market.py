@@ -11,7 +11,8 @@ class Command(BaseCommand):
         "a builtin:forecast over the City traffic Data NFT every --job-seconds and accepts "
         "the results, and trains a model across the air-quality stations every "
         "--federated-seconds; //Eve and //Ferdie seal opposite DOT/USDT intents and routed "
-        "KSM/ASTR intents into every batch."
+        "KSM/ASTR intents into every batch; //Alice also has each pool's pair scored for "
+        "sandwich exposure (builtin:mev_risk) every --mev-seconds."
     )
 
     def add_arguments(self, parser):
@@ -19,6 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--job-seconds", type=float, default=120.0)
         parser.add_argument("--tick-seconds", type=float, default=3.0)
         parser.add_argument("--federated-seconds", type=float, default=300.0)
+        parser.add_argument("--mev-seconds", type=float, default=3600.0)
 
     def handle(self, *args, **options):
         market = DemoMarket(
@@ -26,5 +28,6 @@ class Command(BaseCommand):
             job_seconds=options["job_seconds"],
             tick_seconds=options["tick_seconds"],
             federated_seconds=options["federated_seconds"],
+            mev_seconds=options["mev_seconds"],
         )
         market.run(_agent.stop_flag())
