@@ -1,11 +1,13 @@
 """Reads of the Data NFT registry: listings, who may read what, readings, usage stats."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime
 
 from django.core.paginator import Page, Paginator
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, Max, Q, QuerySet, Sum
-from django.db.models.functions import Now, TruncDate
+from django.db.models.functions import Now
 from django.utils import timezone
+
+from marketplace.core import series
 
 from .models import AccessKind, DataAccess, DataNFT, Purchase, Reading, Subscription
 
@@ -173,30 +175,19 @@ def latest_readings(nft_id: int, limit: int) -> list[Reading]:
 
 def daily_activity(item: DataNFT, days: int) -> dict:
     """Per UTC day over the last `days` days (today included): `accesses` counted like
-    `usage_stats`, and `revenue` net of fees in the NFT's asset. Days without activity
-    are 0, so a chart shows the gaps."""
-    today = timezone.now().astimezone(UTC).date()
-    first = today - timedelta(days=days - 1)
-    since = datetime.combine(first, datetime.min.time(), tzinfo=UTC)
-    accesses = dict(
-        DataAccess.objects.filter(nft=item, at__gte=since)
-        .annotate(day=TruncDate("at", tzinfo=UTC))
-        .values("day")
-        .annotate(n=Count("id"))
-        .values_list("day", "n")
-    )
-    revenue = dict(
-        Purchase.objects.filter(subscription__nft=item, created_at__gte=since)
-        .annotate(day=TruncDate("created_at", tzinfo=UTC))
-        .values("day")
-        .annotate(net=Sum(F("amount") - F("fee")))
-        .values_list("day", "net")
-    )
-    calendar: list[date] = [first + timedelta(days=n) for n in range(days)]
+    `usage_stats`, and `revenue` net of fees in the NFT's asset."""
+    calendar = series.last_days(days)
     return {
         "days": calendar,
-        "accesses": [accesses.get(day, 0) for day in calendar],
-        "revenue": [int(revenue.get(day) or 0) for day in calendar],
+        "accesses": series.per_day(
+            DataAccess.objects.filter(nft=item), "at", Count("id"), calendar
+        ),
+        "revenue": series.per_day(
+            Purchase.objects.filter(subscription__nft=item),
+            "created_at",
+            Sum(F("amount") - F("fee")),
+            calendar,
+        ),
     }
 
 

@@ -1,13 +1,11 @@
 """Data NFT pages (htmx). Thin: reads come from selectors, writes are signed actions
 posted by wallet.js to the API; each view renders a page or one partial of it."""
 
-from datetime import UTC, datetime
-
 from django.http import Http404
 from django.shortcuts import render
 
 from ledger import selectors as ledger_selectors
-from marketplace.core import errors
+from marketplace.core import errors, series
 from marketplace.core.selectors import public_config
 
 from . import selectors, services
@@ -30,25 +28,19 @@ def _found(nft_id: int):
     return item
 
 
-def _day_chart(days, values, label: str, y_label: str) -> dict:
-    """The charts.js data shape (docs/FRONTEND.md "Charts") for one value per UTC day."""
-    stamps = [
-        int(datetime.combine(day, datetime.min.time(), tzinfo=UTC).timestamp()) for day in days
-    ]
-    return {"x": stamps, "series": [{"label": label, "values": values}], "y_label": y_label}
-
-
 def _earnings_chart(item) -> dict:
     activity = selectors.daily_activity(item, ACTIVITY_DAYS)
     scale = 10 ** ledger_selectors.asset_decimals(item.asset)
     # Floats only to draw bars: every figure shown as text stays an exact amount.
     values = [amount / scale for amount in activity["revenue"]]
-    return _day_chart(activity["days"], values, f"earned ({item.asset})", f"{item.asset} per day")
+    earned = {"label": f"earned ({item.asset})", "values": values}
+    return series.day_chart(activity["days"], [earned], f"{item.asset} per day")
 
 
 def _usage_chart(item) -> dict:
     activity = selectors.daily_activity(item, ACTIVITY_DAYS)
-    return _day_chart(activity["days"], activity["accesses"], "accesses", "accesses per day")
+    accesses = {"label": "accesses", "values": activity["accesses"]}
+    return series.day_chart(activity["days"], [accesses], "accesses per day")
 
 
 def catalogue(request):

@@ -4,7 +4,7 @@ capabilities, run my assignments, follow reputation and earnings. Thin: reads co
 selectors, writes are signed actions posted by wallet.js to the API; each view renders
 the page or one partial of it."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from ledger import selectors as ledger_selectors
+from marketplace.core import series
 from marketplace.core.selectors import public_config
 from marketplace.providers import selectors
 from marketplace.providers.models import Capability, Provider
@@ -29,19 +30,15 @@ def _earnings_chart(public_key: str) -> dict:
     paid = selectors.daily_payouts(public_key, EARNINGS_DAYS)
     if not paid["assets"]:
         return {"x": [], "series": [], "y_label": "earned per day"}
-    stamps = [
-        int(datetime.combine(day, datetime.min.time(), tzinfo=UTC).timestamp())
-        for day in paid["days"]
-    ]
     # Floats only to draw: every figure shown as text stays an exact amount.
-    series = [
+    earned = [
         {
             "label": f"earned ({asset})",
             "values": [amount / 10 ** ledger_selectors.asset_decimals(asset) for amount in values],
         }
         for asset, values in paid["assets"].items()
     ]
-    return {"x": stamps, "series": series, "y_label": "earned per day"}
+    return series.day_chart(paid["days"], earned, "earned per day")
 
 
 def summary_context(provider: Provider) -> dict:

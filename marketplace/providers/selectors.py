@@ -1,16 +1,13 @@
 """Reads of the provider registry."""
 
-from datetime import UTC, date, datetime, timedelta
-
 from django.conf import settings
 from django.db.models import OuterRef, QuerySet, Subquery, Sum
-from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from ledger import codes as ledger_codes
 from ledger import selectors as ledger_selectors
 from ledger.fields import AmountField
-from marketplace.core import errors
+from marketplace.core import errors, series
 from marketplace.core.identity import InvalidAddress, public_key_from_address
 
 from .models import Provider, Unbonding
@@ -88,30 +85,12 @@ def total_payouts(public_key: str) -> dict[str, int]:
 
 def daily_payouts(public_key: str, days: int) -> dict:
     """Job payouts per UTC day over the last `days` days (today included): `days`, and
-    `assets` {asset: [amount per day]} for each asset paid in that time (0 on quiet
-    days, so a chart shows the gaps)."""
-    today = timezone.now().astimezone(UTC).date()
-    first = today - timedelta(days=days - 1)
-    since = datetime.combine(first, datetime.min.time(), tzinfo=UTC)
-    rows = (
-        _payouts(public_key)
-        .filter(created_at__gte=since)
-        .annotate(day=TruncDate("created_at", tzinfo=UTC))
-        .values("asset_id", "day")
-        .annotate(total=Sum("amount"))
-        .values_list("asset_id", "day", "total")
+    `assets` {asset: [amount per day]} for each asset paid in that time."""
+    calendar = series.last_days(days)
+    paid = series.per_day_by(
+        _payouts(public_key), "asset_id", "created_at", Sum("amount"), calendar
     )
-    paid: dict[str, dict[date, int]] = {}
-    for asset, day, total in rows:
-        paid.setdefault(asset, {})[day] = int(total)
-    calendar = [first + timedelta(days=n) for n in range(days)]
-    return {
-        "days": calendar,
-        "assets": {
-            asset: [per_day.get(day, 0) for day in calendar]
-            for asset, per_day in sorted(paid.items())
-        },
-    }
+    return {"days": calendar, "assets": paid}
 
 
 def matured_unbondings() -> QuerySet[Unbonding]:
