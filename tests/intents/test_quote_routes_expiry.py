@@ -4,13 +4,15 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ledger.selectors import account_balance
 from marketplace.core.models import OutboxEvent
 from marketplace.intents.models import Intent
 from marketplace.intents.selectors import verify_batch
 from tests.conftest import DOT, USDT, balance
-from tests.intents.support import close_window
+from tests.intents.support import Trader, close_window
 
 pytestmark = pytest.mark.django_db
 
@@ -146,6 +148,59 @@ def test_an_intent_past_its_expiry_at_the_close_returns_its_lock(trader, fund, a
         (expiring, "expired"),
         (staying, "executed"),
     }
+    assert verify_batch(trader.epoch["batch_id"]) == []
+
+
+UNITS = {"DOT": DOT, "USDT": USDT, "KSM": KSM}
+# (sold, bought): direct both ways, and routed through USDT both ways.
+SWAPS = [("DOT", "USDT"), ("USDT", "DOT"), ("KSM", "DOT"), ("DOT", "KSM")]
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(SWAPS),
+            st.integers(1, 40),  # whole units sold
+            st.integers(0, 3),  # whole units locked above that
+            st.booleans(),  # expired by the close
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_expired_intents_return_their_locks_exactly(api, actions, fund, alice, ksm_pool, intents):
+    """Whatever else the batch holds (direct, routed, executed, dropped), the wallet ends
+    with exactly what it had, less what executed intents sold, plus what they bought:
+    every expired lock comes back whole, and nothing stays held."""
+    for asset, unit in UNITS.items():
+        fund(alice, 1_000 * unit, asset)
+    before = {asset: balance(alice, asset) for asset in UNITS}
+    trader = Trader(actions, api.get("/api/intents/epoch").json())
+    later = (timezone.now() + timedelta(minutes=5)).isoformat()
+    submitted = {}
+    for (sold, bought), whole, extra, expires in intents:
+        amount = whole * UNITS[sold]
+        lock = amount + extra * UNITS[sold]
+        intent_id = trader.intent(alice, sold, bought, lock, amount, 1, expires_at=later)
+        submitted[intent_id] = expires
+    expiring = [i for i, expires in submitted.items() if expires]
+    Intent.objects.filter(pk__in=expiring).update(expires_at=timezone.now() - timedelta(seconds=1))
+    close_window(trader.epoch["batch_id"])
+
+    assert trader.settle()
+
+    delta = dict.fromkeys(UNITS, 0)
+    for intent in Intent.objects.filter(pk__in=submitted):
+        assert (intent.status == "expired") == submitted[intent.pk]
+        if intent.status == "executed":
+            delta[intent.token_in] -= intent.amount_in
+            delta[intent.token_out] += intent.amount_out
+    assert {a: balance(alice, a) - before[a] for a in UNITS} == delta
     assert verify_batch(trader.epoch["batch_id"]) == []
 
 
