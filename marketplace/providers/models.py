@@ -78,11 +78,12 @@ class Unbonding(models.Model):
 
 
 class Slash(models.Model):
-    """Stake taken from a provider: for an expired job (to its owner) or by staff (to the
-    treasury). The ledger transfer's reference is `slash:<id>`."""
+    """Stake taken from a provider: for a job it let expire or declined after starting
+    (to the job's owner), or by staff (to the treasury). The ledger transfer's reference
+    is `slash:<id>`."""
 
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="slashes")
-    job_id = models.BigIntegerField(null=True, blank=True, unique=True)
+    job_id = models.BigIntegerField(null=True, blank=True)
     amount = AmountField()
     reason = models.CharField(max_length=200)
     beneficiary = models.CharField(max_length=64, help_text="Public key, or 'treasury'.")
@@ -93,6 +94,9 @@ class Slash(models.Model):
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="slash_amount_positive"),
+            # Once per job and provider: a job one provider declined after starting may
+            # later expire in another's hands.
+            models.UniqueConstraint(fields=["job_id", "provider"], name="slash_once_per_job"),
         ]
 
     def __str__(self) -> str:

@@ -180,19 +180,53 @@ def slash_for_expired_job(
     """Take the slashing share for a job that expired in the provider's hands and give it
     to the job's owner: PM_SLASH_BPS of the stake, at most the job's price. Returns the
     amount (0 when the stake is empty). Exactly once per job (`slash:job:<id>`)."""
+    return _slash_for_job(
+        provider,
+        job_id=job_id,
+        price=price,
+        owner=owner,
+        reason=f"job {job_id} expired",
+        key=f"slash:job:{job_id}",
+        notify=notify,
+    )
+
+
+def slash_for_declined_job(
+    provider: Provider, *, job_id: int, price: int, owner: str, notify: Notify = notify_balance
+) -> int:
+    """The expiry's slash for a job the provider declined after starting it: the owner
+    waited for it as for a job that expires. Exactly once per job and provider
+    (`slash:job:<id>:declined:<provider id>`): the job may go to another provider."""
+    return _slash_for_job(
+        provider,
+        job_id=job_id,
+        price=price,
+        owner=owner,
+        reason=f"job {job_id} declined after starting",
+        key=f"slash:job:{job_id}:declined:{provider.pk}",
+        notify=notify,
+    )
+
+
+def _slash_for_job(
+    provider: Provider,
+    *,
+    job_id: int,
+    price: int,
+    owner: str,
+    reason: str,
+    key: str,
+    notify: Notify,
+) -> int:
     provider = lock_provider(provider.pk)  # unbond cannot shrink the stake meanwhile
     amount = min(selectors.stake_of(provider) * settings.PM_SLASH_BPS // 10_000, price)
     if amount <= 0:
         return 0
     slash = Slash.objects.create(
-        provider=provider,
-        job_id=job_id,
-        amount=amount,
-        reason=f"job {job_id} expired",
-        beneficiary=owner,
+        provider=provider, job_id=job_id, amount=amount, reason=reason, beneficiary=owner
     )
     beneficiary = ledger.user_account(owner, settings.PM_STAKE_ASSET)
-    _move_slash(slash, beneficiary, f"slash:job:{job_id}", notify)
+    _move_slash(slash, beneficiary, key, notify)
     notify(owner)
     return amount
 
