@@ -222,6 +222,24 @@ class Client:
             return result, response.headers.get("Idempotent-Replayed") == "true"
         raise AssertionError("unreachable")
 
+    def decline_job(
+        self,
+        job_id: int,
+        reason: str,
+        *,
+        nonce: str | None = None,
+        journal: MutableMapping[str, str] | None = None,
+    ) -> dict:
+        """Say why this provider will not bid on job `job_id`, or, assigned to it, cannot
+        finish it (the job goes back to bidding or is refunded; after a start the
+        provider is slashed). `reason` is shown to the job's owner: at most 500
+        characters, longer ones are cut. Returns the job."""
+        params = {"job_id": job_id, "reason": reason.strip()[:500] or "no reason given"}
+        job, _ = self.post_action(
+            f"/api/jobs/{job_id}/decline", "decline_job", params, nonce=nonce, journal=journal
+        )
+        return job
+
     def login(self) -> str:
         """Sign in (a fresh nonce each time: a replayed login carries no token)."""
         with self._login_lock:

@@ -1,4 +1,4 @@
-"""Signed actions of the job queue: submit_job, submit_bid, assign_provider,
+"""Signed actions of the job queue: submit_job, submit_bid, decline_job, assign_provider,
 mark_in_progress, submit_result, accept_result, dispute_job, cancel_job."""
 
 import hashlib
@@ -74,6 +74,15 @@ class BidResult(BidSerializer):
 )
 def submit_bid(wallet, params, ctx):
     return BidSerializer(services.submit_bid(wallet, **params)).data
+
+
+class DeclineParams(JobIdParams):
+    reason = serializers.CharField(max_length=500)
+
+
+@signed_action("decline_job", params=DeclineParams, url_params=("job_id",), response=JobResult)
+def decline_job(wallet, params, ctx):
+    return _job_as_seen_by(wallet, services.decline_job(wallet, **params))
 
 
 class AssignParams(JobIdParams):

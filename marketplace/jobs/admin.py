@@ -56,7 +56,8 @@ class JobEventInline(admin.TabularInline):
     model = JobEvent
     extra = 0
     can_delete = False
-    readonly_fields = ["status", "at", "note"]
+    fields = ["status", "at", "note", "declined_by", "reason"]
+    readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -24,9 +24,12 @@ def _render(wallet, job_id: int, partials: list[str]) -> str:
 
 
 @live.fragment("job.status")
+@live.fragment("job.declined")
 def job_status(wallet, data) -> str:
     """For the owner and the assigned provider: the status badge, stages, escrow,
-    timeline and next actions, and the bids (assignment accepts one, rejects the rest)."""
+    timeline and next actions, and the bids (assignment accepts one, rejects the rest).
+    A decline shows the same way: its reason in the timeline, the decliner's bid
+    withdrawn."""
     return _render(wallet, data["job_id"], ["jobs/detail.html#state", "jobs/detail.html#bids"])
 
 

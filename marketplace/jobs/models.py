@@ -138,15 +138,32 @@ class Job(models.Model):
 
 
 class JobEvent(models.Model):
-    """The job's history: every status it entered, with when."""
+    """The job's history: every status it entered, with when, and every provider's
+    decline with its reason (`status` is then the job's status after the decline)."""
 
     job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="history")
     status = models.CharField(max_length=16, choices=JobStatus.choices)
     at = models.DateTimeField()
     note = models.CharField(max_length=200, blank=True)
+    declined_by = models.ForeignKey(
+        "providers.Provider",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="declines",
+    )
+    reason = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["id"]
+        constraints = [
+            # A provider declines a job once: it may not bid on it afterwards.
+            models.UniqueConstraint(
+                fields=["job", "declined_by"],
+                condition=Q(declined_by__isnull=False),
+                name="job_event_one_decline_per_provider",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"job #{self.job_id} {self.status} at {self.at:%Y-%m-%d %H:%M:%S}"
@@ -156,6 +173,8 @@ class BidStatus(models.TextChoices):
     OPEN = "open"
     ACCEPTED = "accepted"
     REJECTED = "rejected"
+    # Its provider declined the job (docs/COMPUTE_MARKET.md "Declines").
+    WITHDRAWN = "withdrawn"
 
 
 class Bid(models.Model):
@@ -165,7 +184,7 @@ class Bid(models.Model):
     )
     price = AmountField()
     sla_seconds = models.PositiveIntegerField()
-    status = models.CharField(max_length=8, choices=BidStatus.choices, default=BidStatus.OPEN)
+    status = models.CharField(max_length=16, choices=BidStatus.choices, default=BidStatus.OPEN)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -31,7 +31,8 @@ def jobs(
     found = (
         Job.objects.select_related("owner", "assigned_provider__wallet")
         .prefetch_related(
-            "history", Prefetch("bids", queryset=Bid.objects.select_related("provider__wallet"))
+            Prefetch("history", queryset=JobEvent.objects.select_related("declined_by__wallet")),
+            Prefetch("bids", queryset=Bid.objects.select_related("provider__wallet")),
         )
         .annotate(escrow_now=ledger_selectors.hold_balance_of("escrow_hold_id"))
     )

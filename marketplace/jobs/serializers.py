@@ -17,9 +17,17 @@ class BidSerializer(serializers.ModelSerializer):
 
 
 class HistorySerializer(serializers.ModelSerializer):
+    """A status the job entered, or a provider's decline (`declined_by`, `reason`)."""
+
+    declined_by = serializers.SerializerMethodField()
+
     class Meta:
         model = JobEvent
-        fields = ["status", "at", "note"]
+        fields = ["status", "at", "note", "declined_by", "reason"]
+
+    def get_declined_by(self, event: JobEvent) -> str | None:
+        provider = event.declined_by
+        return provider.wallet.address if provider else None
 
 
 class EscrowSerializer(serializers.Serializer):

@@ -8,6 +8,7 @@ urlpatterns = [
     path("jobs", api.JobCollectionView.as_view(), name="jobs"),
     path("jobs/<int:job_id>", api.JobDetailView.as_view(), name="job"),
     path("jobs/<int:job_id>/bids", signed_action_view("submit_bid"), name="job-bids"),
+    path("jobs/<int:job_id>/decline", signed_action_view("decline_job"), name="job-decline"),
     path("jobs/<int:job_id>/assign", signed_action_view("assign_provider"), name="job-assign"),
     path("jobs/<int:job_id>/start", signed_action_view("mark_in_progress"), name="job-start"),
     path("jobs/<int:job_id>/result", api.JobResultView.as_view(), name="job-result"),

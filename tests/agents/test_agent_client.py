@@ -111,6 +111,44 @@ def test_an_error_answer_is_raised_with_its_code(server):
     assert raised.value.code == "invalid_params"
 
 
+def test_a_provider_declines_a_job_with_its_reason_once_even_when_retried(server):
+    alice, bob = client_for(server, "//Alice"), client_for(server, "//Bob")
+    alice.post_action("/api/faucet", "faucet", {"asset": "DOT", "amount": str(10 * DOT)})
+    bob.post_action("/api/faucet", "faucet", {"asset": "DOT", "amount": str(200 * DOT)})
+    bob.post_action(
+        "/api/providers",
+        "register_provider",
+        {
+            "name": "bob",
+            "capabilities": ["cpu"],
+            "regions": [],
+            "pricing": {},
+            "stake": bob.config()["min_stake"],
+        },
+    )
+    deadline = (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    params = {
+        "model_ref": "ipfs://model",
+        "data_ref": "",
+        "compute_type": "cpu",
+        "asset": "DOT",
+        "budget": str(DOT),
+        "deadline": deadline,
+        "privacy_required": False,
+    }
+    job, _ = alice.post_action("/api/jobs", "submit_job", params)
+    journal: dict[str, str] = {}
+
+    for _ in range(2):  # a restarted agent re-sends the journaled payload: a replay
+        reason = "  no runner for ipfs://model  "
+        bob.decline_job(job["id"], reason, nonce="decline-job-once-0001", journal=journal)
+
+    history = alice.get(f"/api/jobs/{job['id']}")["history"]
+    assert [(e["declined_by"], e["reason"]) for e in history if e["declined_by"]] == [
+        (bob.signer.address, "no runner for ipfs://model")
+    ]
+
+
 def test_the_events_stream_reconnects_after_a_server_restart_and_resyncs(
     transactional_db, monkeypatch
 ):

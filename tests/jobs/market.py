@@ -9,6 +9,7 @@ from tests.conftest import DOT
 # The signed action behind each `POST /api/jobs/{id}/<step>`.
 STEPS = {
     "bids": "submit_bid",
+    "decline": "decline_job",
     "assign": "assign_provider",
     "start": "mark_in_progress",
     "result": "submit_result",

@@ -1,6 +1,6 @@
 """A stateful property test of the ledger and the job/escrow state machine against a
 small Python model (hypothesis). Random sequences of submit, bid, assign, start,
-deliver, accept, dispute + staff resolution, cancel and expiry — including actions the
+deliver, accept, dispute + staff resolution, cancel, decline and expiry — including actions the
 current status forbids — must leave every balance and every status exactly where the
 model says, with the ledger's invariants holding after every history.
 
@@ -43,6 +43,7 @@ class ModelJob:
     status: str = "registered"
     price: int = 0
     bid_id: int | None = None
+    declined: bool = False  # the provider gave it back: it may not bid on it again
 
     @property
     def escrow(self) -> int:
@@ -121,12 +122,21 @@ class JobMarket(RuleBasedStateMachine):
         self.jobs[job.pk] = ModelJob(budget)
 
     @precondition(
-        lambda self: any(j.status == "registered" and j.bid_id is None for j in self.jobs.values())
+        lambda self: any(
+            j.status == "registered" and j.bid_id is None and not j.declined
+            for j in self.jobs.values()
+        )
     )
     @rule(data=st.data(), share=st.integers(1, 100))
     def bid(self, data, share):
         job_id = data.draw(
-            st.sampled_from([i for i in self._jobs_in("registered") if self.jobs[i].bid_id is None])
+            st.sampled_from(
+                [
+                    i
+                    for i in self._jobs_in("registered")
+                    if self.jobs[i].bid_id is None and not self.jobs[i].declined
+                ]
+            )
         )
         job = self.jobs[job_id]
         price = max(job.budget * share // 100, 1)
@@ -207,6 +217,20 @@ class JobMarket(RuleBasedStateMachine):
         services.cancel_job(self.owner, job_id=job_id)
         self.owner_available += job.escrow
         job.status = "cancelled"
+
+    @precondition(lambda self: bool(self._jobs_in("assigned", "in_progress")))
+    @rule(data=st.data())
+    def decline(self, data):
+        """The assigned provider gives the job back: to bidding at its price (the deadline
+        is a day away), slashed if it had started."""
+        job_id = data.draw(st.sampled_from(self._jobs_in("assigned", "in_progress")))
+        job = self.jobs[job_id]
+        services.decline_job(self.provider, job_id=job_id, reason="cannot run it")
+        if job.status == "in_progress":
+            slash = min(self.stake * django_settings.PM_SLASH_BPS // 10_000, job.price)
+            self.stake -= slash
+            self.owner_available += slash
+        job.budget, job.bid_id, job.declined, job.status = job.price, None, True, "registered"
 
     @precondition(lambda self: bool(self._jobs_in("registered", "assigned", "in_progress")))
     @rule(data=st.data())

@@ -16,16 +16,17 @@ PARAMS = {
     "bids": {"price": str(8 * DOT), "sla_seconds": 60},
     "result": {"result_ref": "ipfs://late", "result_hash": RESULT_HASH},
     "dispute": {"reason": "too late"},
+    "decline": {"reason": "out of capacity"},
 }
-EVERY_STEP = ["bids", "assign", "start", "result", "accept", "dispute", "cancel"]
+EVERY_STEP = ["bids", "decline", "assign", "start", "result", "accept", "dispute", "cancel"]
 NOT_ALLOWED = {
     "job": ["accept", "dispute"],
     "assigned": ["bids", "assign", "result", "accept", "dispute"],
     "in_progress": ["bids", "assign", "start", "cancel", "accept", "dispute"],
-    "completed": ["bids", "assign", "start", "result", "cancel"],
-    "disputed": ["bids", "assign", "start", "result", "accept", "dispute", "cancel"],
+    "completed": ["bids", "decline", "assign", "start", "result", "cancel"],
+    "disputed": ["bids", "decline", "assign", "start", "result", "accept", "dispute", "cancel"],
     "settled": EVERY_STEP,
-    "cancelled": ["bids", "assign", "accept", "dispute", "cancel"],
+    "cancelled": ["bids", "decline", "assign", "accept", "dispute", "cancel"],
     "expired": EVERY_STEP,
 }
 

@@ -27,7 +27,13 @@ def test_the_submit_answer_is_the_job_as_its_owner_reads_it(market, actions, ali
     read = reader.get(f"/api/jobs/{answer['id']}").json()
     assert {k: v for k, v in answer.items() if k != "action_id"} == read
     assert answer["history"] == [
-        {"status": "registered", "at": read["history"][0]["at"], "note": ""}
+        {
+            "status": "registered",
+            "at": read["history"][0]["at"],
+            "note": "",
+            "declined_by": None,
+            "reason": "",
+        }
     ]
     assert (answer["bids"], answer["escrow"]) == ([], {"amount": str(10 * DOT), "state": "held"})
 

@@ -165,13 +165,23 @@ def _refund(job: Job, notify: Notify, *, kind: str) -> None:
 
 
 def _record(
-    job: Job, status: str, now: datetime, *, note: str = "", fields: list[str] | None = None
+    job: Job,
+    status: str,
+    now: datetime,
+    *,
+    note: str = "",
+    fields: list[str] | None = None,
+    declined_by: Provider | None = None,
+    reason: str = "",
 ) -> JobEvent:
-    """Enter `status`: save it (with `fields`), add it to the history and tell the owner
-    and the assigned provider (after commit). Returns the history entry."""
+    """Enter `status`: save it (with `fields`), add it to the history (with the decline
+    that caused it, if one did) and tell the owner and the assigned provider (after
+    commit). Returns the history entry."""
     job.status = status
     job.save(update_fields=["status", *(fields or [])])
-    event = JobEvent.objects.create(job=job, status=status, at=now, note=note)
+    event = JobEvent.objects.create(
+        job=job, status=status, at=now, note=note, declined_by=declined_by, reason=reason
+    )
     publish(*_status_event(job, now))
     return event
 

@@ -1,5 +1,5 @@
-"""What owners and providers do to a job on the open market: post it, bid, assign,
-deliver, accept, dispute, cancel. Each is a signed action (jobs/actions.py)."""
+"""What owners and providers do to a job on the open market: post it, bid, decline,
+assign, deliver, accept, dispute, cancel. Each is a signed action (jobs/actions.py)."""
 
 from datetime import datetime, timedelta
 
@@ -7,15 +7,18 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from ledger.units import money
 from marketplace.core import errors, hooks
 from marketplace.providers import selectors as provider_selectors
 from marketplace.providers import services as provider_services
+from marketplace.providers.models import Provider
+from marketplace.providers.services import Outcome
 from marketplace.realtime.events import publish, user_group
 from marketplace.wallets.models import Wallet
 from marketplace.wallets.services import notify_balance
 
 from .. import selectors
-from ..models import Bid, BidStatus, Job, JobStatus, Resolution
+from ..models import Bid, BidStatus, Job, JobEvent, JobStatus, Resolution
 from .steps import (
     _announce,
     _assign,
@@ -83,15 +86,8 @@ def submit_bid(wallet: Wallet, *, job_id: int, price: int, sla_seconds: int) -> 
     now = timezone.now()
     with transaction.atomic():
         job = _lock(job_id)
-        provider = provider_selectors.provider_of_key(wallet.public_key)
-        if provider is None:
-            raise errors.Forbidden("Only registered providers bid.")
-        if job.owner_id == wallet.pk:
-            raise errors.Forbidden("You cannot bid on your own job.")
-        if not provider.active:
-            raise errors.Forbidden("Your provider is deactivated.")
-        if not provider.offers(job.compute_type):
-            raise errors.Forbidden(f"Your provider does not offer {job.compute_type}.")
+        provider = _provider_of(wallet)
+        _require_may_bid(job, provider, wallet)
         _require_status(job, JobStatus.REGISTERED)
         _require_before_deadline(job, now)
         if now >= job.bid_window_ends_at:
@@ -102,6 +98,8 @@ def submit_bid(wallet: Wallet, *, job_id: int, price: int, sla_seconds: int) -> 
             raise errors.BelowMinimum("Your stake is below the minimum stake.")
         if job.bids.filter(provider=provider, status=BidStatus.OPEN).exists():
             raise errors.Duplicate("You already have an open bid on this job.")
+        if job.history.filter(declined_by=provider).exists():
+            raise errors.InvalidState("You declined this job.")
         bid = Bid.objects.create(job=job, provider=provider, price=price, sla_seconds=sla_seconds)
         publish(
             [user_group(job.owner.public_key), user_group(wallet.public_key)],
@@ -109,6 +107,122 @@ def submit_bid(wallet: Wallet, *, job_id: int, price: int, sla_seconds: int) -> 
             {"job_id": job.pk, "bid": bid_data(bid)},
         )
     return bid
+
+
+def _provider_of(wallet: Wallet) -> Provider:
+    provider = provider_selectors.provider_of_key(wallet.public_key)
+    if provider is None:
+        raise errors.Forbidden("Only registered providers bid on or decline jobs.")
+    return provider
+
+
+def _require_may_bid(job: Job, provider: Provider, wallet: Wallet) -> None:
+    if job.owner_id == wallet.pk:
+        raise errors.Forbidden("You cannot bid on your own job.")
+    if not provider.active:
+        raise errors.Forbidden("Your provider is deactivated.")
+    if not provider.offers(job.compute_type):
+        raise errors.Forbidden(f"Your provider does not offer {job.compute_type}.")
+
+
+def decline_job(wallet: Wallet, *, job_id: int, reason: str) -> Job:
+    """A provider says why it will not bid on the job, or why it cannot finish it; the
+    owner sees the reason in the job's history. A provider declines a job once and may
+    not bid on it afterwards; its open bid, if any, is withdrawn.
+
+    The assigned provider gives the job back: it returns to `registered` with a new bid
+    window, its budget now what the escrow holds (the assigned price), and is announced
+    again; a direct order (no bid to go back to) or a job whose deadline is less than
+    PM_MIN_DEADLINE_SECONDS away is cancelled and refunded instead. Declined before
+    `mark_in_progress`, nothing else happens; after it, the provider is slashed and loses
+    reputation as for a job that expired in its hands.
+
+    Preconditions: the wallet is a registered provider (else Forbidden); the job is
+    before its deadline (else DeadlinePassed); the provider is the job's assigned one
+    and the job is assigned or in progress, or else it could bid on the job (active,
+    offers its compute type, not the owner: else Forbidden) and the job is registered
+    (else InvalidState); it has not declined this job yet (else Duplicate)."""
+    now = timezone.now()
+    with transaction.atomic():
+        job = _lock(job_id)
+        provider = _provider_of(wallet)
+        if job.history.filter(declined_by=provider).exists():
+            raise errors.Duplicate("You already declined this job.")
+        holder = job.assigned_provider
+        if holder is not None and holder.pk == provider.pk:
+            _require_status(job, JobStatus.ASSIGNED, JobStatus.IN_PROGRESS)
+            _require_before_deadline(job, now)
+            _give_back(job, provider, reason, now)
+        else:
+            _require_may_bid(job, provider, wallet)
+            _require_status(job, JobStatus.REGISTERED)
+            _require_before_deadline(job, now)
+            job.bids.filter(provider=provider, status=BidStatus.OPEN).update(
+                status=BidStatus.WITHDRAWN
+            )
+            JobEvent.objects.create(
+                job=job,
+                status=job.status,
+                at=now,
+                note=f"{provider.name} declined",
+                declined_by=provider,
+                reason=reason,
+            )
+        publish(
+            [user_group(job.owner.public_key), user_group(wallet.public_key)],
+            "job.declined",
+            {
+                "job_id": job.pk,
+                "provider": wallet.address,
+                "reason": reason,
+                "status": job.status,
+            },
+        )
+    return job
+
+
+def _give_back(job: Job, provider: Provider, reason: str, now: datetime) -> None:
+    """The assigned provider's decline (decline_job): back to bidding, or refunded."""
+    started = job.status == JobStatus.IN_PROGRESS
+    note = f"{provider.name} declined {'after starting' if started else 'before starting'}"
+    if started:
+        slashed = provider_services.slash_for_declined_job(
+            provider, job_id=job.pk, price=job.price, owner=job.owner.public_key
+        )
+        provider_services.record_outcome(provider.pk, Outcome.EXPIRED)
+        note += f"; slashed {money(slashed, settings.PM_STAKE_ASSET)}"
+    bids = job.bids.filter(provider=provider, status=BidStatus.ACCEPTED)
+    rebid = bids.update(status=BidStatus.WITHDRAWN) > 0  # a direct order had no bid
+    held = job.price
+    job.assigned_provider = None
+    job.price = None
+    decline = {"declined_by": provider, "reason": reason}
+    if rebid and job.deadline >= now + timedelta(seconds=settings.PM_MIN_DEADLINE_SECONDS):
+        job.budget = held  # the rest of the budget went back to the owner at assignment
+        job.bid_window_ends_at = now + timedelta(seconds=settings.PM_BID_WINDOW_SECONDS)
+        fields = ["assigned_provider", "price", "budget", "bid_window_ends_at"]
+        _record(
+            job,
+            JobStatus.REGISTERED,
+            now,
+            note=f"{note}; back to bidding",
+            fields=fields,
+            **decline,
+        )
+        _announce(job)
+        return
+    _refund(job, notify_balance, kind="escrow_refund")
+    _record(
+        job,
+        JobStatus.CANCELLED,
+        now,
+        note=f"{note}; refunded, no time left for another provider"
+        if rebid
+        else f"{note}; refunded",
+        fields=["assigned_provider", "price"],
+        **decline,
+    )
+    hooks.run_job_unfinished(job)
 
 
 def assign_provider(wallet: Wallet, *, job_id: int, bid_id: int) -> Job:
