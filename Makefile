@@ -71,7 +71,7 @@ run: venv localnet
 	@echo
 	@echo "PolkaMesh is starting at http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
 	@echo "Ctrl-C stops them all: web server, Celery worker and beat, the batch closer, the provider and TEE"
-	@echo "worker agents, and the demo market (//Alice's jobs, //Eve's and //Ferdie's trades)."
+	@echo "worker agents, and the demo market, each with wallets of their own: //Alice … //Ferdie are yours."
 	@echo "A process that crashes restarts on its own (supervisord runs the Procfile)."
 	@echo
 	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" exec $(PY) manage.py supervise --procfile Procfile

@@ -1,23 +1,24 @@
 """The demo's buyers and traders, so that `make run` is a market that moves on its own.
 
-- //Alice keeps a subscription to //Charlie's City traffic Data NFT and every
+- //DemoBuyer keeps a subscription to //DemoCity's City traffic Data NFT and every
   `job_seconds` posts an ONNX job over its last 24 readings: the gallery's traffic
   forecaster and anomaly detector in turn (marketplace/artifacts/gallery.py),
-  auto-assigned (the provider agent's bid is taken when the bid window closes); she
+  auto-assigned (the provider agent's bid is taken when the bid window closes); it
   accepts each delivered result.
-- //Alice also trains a model across the three air-quality stations' Data NFTs every
+- //DemoBuyer also trains a model across the three air-quality stations' Data NFTs every
   `federated_seconds` (a federated job: the provider agent trains each station's
   readings locally, round after round), one federated job at a time.
-- //Alice also asks, every `mev_seconds` (an hour), for a `builtin:mev_risk` score of
-  each pool's pair over the last hour of public batches (auto-assigned like her
+- //DemoBuyer also asks, every `mev_seconds` (an hour), for a `builtin:mev_risk` score of
+  each pool's pair over the last hour of public batches (auto-assigned like its
   other jobs); the trade page shows the latest score with its job.
-- //Eve and //Ferdie each seal one opposite DOT/USDT intent into every batch epoch,
-  and one between assets with no common pool (KSM → DOT, ASTR → KSM: routes of two
+- //DemoTraderA and //DemoTraderB each seal one opposite DOT/USDT intent into every
+  batch epoch, and one between assets with no common pool (KSM → DOT, ASTR → KSM: routes of two
   pools through USDT), each with the minimum the quote suggests at 2 % slippage, so
   batches settle with a coincidence of wants, pool legs and routes.
 
 Like the agents, it is an ordinary client of the public API: signed actions, no
-database access. For the demo only: it spends the demo wallets' test funds."""
+database access. For the demo only: it spends the test funds of the demo's own
+wallets (marketplace/core/demo.py), never those of //Alice … //Ferdie."""
 
 import base64
 import json
@@ -29,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 
 from nacl.public import PublicKey, SealedBox
 
+from marketplace.core import demo
 from marketplace.core.canonical import canonical_json
 from marketplace.core.demo import GALLERY_DETECTOR, GALLERY_FORECASTER
 
@@ -43,15 +45,16 @@ RENEW_BEFORE = timedelta(hours=2)  # a job's deadline must fall inside the subsc
 JOB_DEADLINE = timedelta(hours=1)
 JOB_BUDGET_DOT = 10**10  # 1 DOT
 GALLERY = (GALLERY_FORECASTER, GALLERY_DETECTOR)  # posted in turn
-GALLERY_OWNER = "//Charlie"
+GALLERY_OWNER = demo.uri(demo.SENSOR_OWNER)
 DAY = 24
-# (trader, sells, buys, whole units sold: low-high, the lock is a multiple of): Eve's
-# DOT and Ferdie's USDT mostly match each other; the difference trades with the pool.
+# (trader, sells, buys, whole units sold: low-high, the lock is a multiple of): trader
+# A's DOT and trader B's USDT mostly match each other; the difference trades with the pool.
+TRADER_A, TRADER_B = (demo.uri(name) for name in demo.TRADERS)
 TRADES = (
-    ("//Eve", "DOT", "USDT", (1, 5), 10),
-    ("//Ferdie", "USDT", "DOT", (5, 25), 50),
-    ("//Eve", "KSM", "DOT", (1, 3), 5),
-    ("//Ferdie", "ASTR", "KSM", (500, 3000), 5000),
+    (TRADER_A, "DOT", "USDT", (1, 5), 10),
+    (TRADER_B, "USDT", "DOT", (5, 25), 50),
+    (TRADER_A, "KSM", "DOT", (1, 3), 5),
+    (TRADER_B, "ASTR", "KSM", (500, 3000), 5000),
 )
 FEDERATED_QUERY = "Air quality"  # the demo stations (marketplace/federated/demo.py)
 FEDERATED_ROUNDS = 5
@@ -106,7 +109,7 @@ class DemoMarket:
         federated_seconds: float = 300.0,
         mev_seconds: float = 3600.0,
     ):
-        self.alice = Client(url, Signer.from_uri("//Alice"))
+        self.buyer = Client(url, Signer.from_uri(demo.uri(demo.BUYER)))
         self.federated_seconds = federated_seconds
         self.next_federated = 0.0
         self.federated_id: int | None = None  # the last federated job posted
@@ -148,7 +151,7 @@ class DemoMarket:
         self.trade()
         self.report_batches()
 
-    # --- //Alice buys forecasts ---------------------------------------------------------
+    # --- the buyer buys forecasts ----------------------------------------------------------
 
     def post_job(self) -> None:
         nft_id = self.ensure_subscription()
@@ -171,15 +174,17 @@ class DemoMarket:
             "privacy_required": False,
             "auto_assign": True,
         }
-        job, _ = self.alice.post_action("/api/jobs", "submit_job", params)
+        job, _ = self.buyer.post_action("/api/jobs", "submit_job", params)
         self.jobs_posted += 1
-        log.info("//Alice posted job %s: %s over Data NFT %s's last day", job["id"], name, nft_id)
+        log.info(
+            "//DemoBuyer posted job %s: %s over Data NFT %s's last day", job["id"], name, nft_id
+        )
 
     def gallery_cid(self, name: str) -> str:
-        """The cid of the demo gallery's model `name` (public, //Charlie's)."""
+        """The cid of the demo gallery's model `name` (public, the sensor owner's)."""
         if name not in self.gallery:
             owner = Signer.from_uri(GALLERY_OWNER).address
-            models = self.alice.get_all("/api/artifacts", media_type="application/onnx")
+            models = self.buyer.get_all("/api/artifacts", media_type="application/onnx")
             found = [m["cid"] for m in models if m["name"] == name and m["owner"] == owner]
             if not found:
                 raise ApiError(404, "not_found", f"no gallery model {name!r}: run load_demo")
@@ -187,11 +192,11 @@ class DemoMarket:
         return self.gallery[name]
 
     def last_day(self, nft_id: int) -> list[dict]:
-        """The Data NFT's last 24 readings, read with //Alice's subscription."""
-        grant, _ = self.alice.post_action(
+        """The Data NFT's last 24 readings, read with //DemoBuyer's subscription."""
+        grant, _ = self.buyer.post_action(
             f"/api/data-nfts/{nft_id}/access", "access_data", {"nft_id": nft_id}
         )
-        readings = self.alice.get_all(
+        readings = self.buyer.get_all(
             f"/api/data-nfts/{nft_id}/readings", token=grant["token"], limit=1000
         )
         if len(readings) < DAY:
@@ -202,21 +207,21 @@ class DemoMarket:
         """Train pm25 from traffic and wind across the demo stations, unless the last
         federated job is still running."""
         if self.federated_id is not None:
-            last = self.alice.get(f"/api/federated-jobs/{self.federated_id}")
+            last = self.buyer.get(f"/api/federated-jobs/{self.federated_id}")
             if last["status"] == "running":
                 return
             log.info(
-                "//Alice's federated job %s %s: weights %s",
+                "//DemoBuyer's federated job %s %s: weights %s",
                 last["id"],
                 last["status"],
                 [round(w, 3) for w in last["global_weights"]],
             )
-        stations = self.alice.get("/api/data-nfts", q=FEDERATED_QUERY)["results"]
+        stations = self.buyer.get("/api/data-nfts", q=FEDERATED_QUERY)["results"]
         nft_ids = sorted(s["id"] for s in stations if s["training"]["allowed"])
         if len(nft_ids) < 2:
             raise ApiError(404, "not_found", f"fewer than 2 {FEDERATED_QUERY!r} NFTs to train on")
         deadline = datetime.now(UTC) + FEDERATED_DEADLINE
-        job, _ = self.alice.post_action(
+        job, _ = self.buyer.post_action(
             "/api/federated-jobs",
             "submit_federated_job",
             {
@@ -231,22 +236,22 @@ class DemoMarket:
             },
         )
         self.federated_id = job["id"]
-        log.info("//Alice posted federated job %s over Data NFTs %s", job["id"], nft_ids)
+        log.info("//DemoBuyer posted federated job %s over Data NFTs %s", job["id"], nft_ids)
 
     def post_mev_risk_jobs(self) -> None:
         """One `builtin:mev_risk` job per pool's pair over the last hour of settled
         batches, at the slippage this market's traders accept."""
-        recent = self.alice.get("/api/batches", page_size=10)["results"]
+        recent = self.buyer.get("/api/batches", page_size=10)["results"]
         # A settled batch never changes: the window ends at one, so anyone re-running
         # the job later reads the same history.
         settled = [b["id"] for b in recent if b["status"] == "settled"]
         if not settled:
             return
         last = max(settled)
-        interval = self.alice.config()["batch_interval_seconds"]
+        interval = self.buyer.config()["batch_interval_seconds"]
         span = max(1, min(mev_risk.MAX_BATCHES, int(MEV_RISK_WINDOW.total_seconds() // interval)))
         pairs = sorted(
-            "-".join(sorted((p["token_a"], p["token_b"]))) for p in self.alice.get("/api/pools")
+            "-".join(sorted((p["token_a"], p["token_b"]))) for p in self.buyer.get("/api/pools")
         )
         deadline = (datetime.now(UTC) + JOB_DEADLINE).strftime("%Y-%m-%dT%H:%M:%SZ")
         for pair in pairs:
@@ -256,7 +261,7 @@ class DemoMarket:
                 "last_batch": last,
                 "slippage_bps": SLIPPAGE_BPS,
             }
-            job, _ = self.alice.post_action(
+            job, _ = self.buyer.post_action(
                 "/api/jobs",
                 "submit_job",
                 {
@@ -271,7 +276,7 @@ class DemoMarket:
                 },
             )
             log.info(
-                "//Alice posted job %s: MEV risk of %s over batches %s-%s",
+                "//DemoBuyer posted job %s: MEV risk of %s over batches %s-%s",
                 job["id"],
                 pair,
                 options["first_batch"],
@@ -280,7 +285,7 @@ class DemoMarket:
 
     def ensure_subscription(self) -> int:
         if self.nft_id is None:
-            found = self.alice.get("/api/data-nfts", q=NFT_QUERY)["results"]
+            found = self.buyer.get("/api/data-nfts", q=NFT_QUERY)["results"]
             if not found:
                 raise ApiError(404, "not_found", f"no Data NFT matches {NFT_QUERY!r}")
             self.nft_id = found[0]["id"]
@@ -288,27 +293,27 @@ class DemoMarket:
             self.subscribed_until is None
             or self.subscribed_until - datetime.now(UTC) < RENEW_BEFORE
         ):
-            bought, _ = self.alice.post_action(
+            bought, _ = self.buyer.post_action(
                 f"/api/data-nfts/{self.nft_id}/subscriptions",
                 "purchase_subscription",
                 {"nft_id": self.nft_id, "hours": SUBSCRIPTION_HOURS},
             )
             self.subscribed_until = datetime.fromisoformat(bought["expires_at"])
             log.info(
-                "//Alice subscribed to Data NFT %s until %s", self.nft_id, bought["expires_at"]
+                "//DemoBuyer subscribed to Data NFT %s until %s", self.nft_id, bought["expires_at"]
             )
         return self.nft_id
 
     def review_results(self) -> None:
         """Accept every delivered result."""
-        mine = self.alice.get_all("/api/jobs", owner=self.alice.signer.address, status="completed")
+        mine = self.buyer.get_all("/api/jobs", owner=self.buyer.signer.address, status="completed")
         for job in mine:
             job_id = job["id"]
-            document = self.alice.get(f"/api/jobs/{job_id}/result")["result_content"] or {}
+            document = self.buyer.get(f"/api/jobs/{job_id}/result")["result_content"] or {}
             self._act(job_id, "accept", "accept_result")
             if "score" in document:
                 log.info(
-                    "//Alice accepted job %s: MEV risk of %s %s (%s)",
+                    "//DemoBuyer accepted job %s: MEV risk of %s %s (%s)",
                     job_id,
                     document["pair"],
                     document["score"],
@@ -316,22 +321,22 @@ class DemoMarket:
                 )
             else:
                 log.info(
-                    "//Alice accepted job %s: %s", job_id, summary(document.get("outputs", {}))
+                    "//DemoBuyer accepted job %s: %s", job_id, summary(document.get("outputs", {}))
                 )
 
     def _act(self, job_id: int, step: str, action: str, **params) -> None:
         try:
-            self.alice.post_action(
+            self.buyer.post_action(
                 f"/api/jobs/{job_id}/{step}", action, {"job_id": job_id, **params}
             )
         except ApiError as exc:
             if exc.status != 409:  # a sweep got there first (auto-release): nothing to do
                 raise
 
-    # --- //Eve and //Ferdie trade -------------------------------------------------------
+    # --- the traders trade -------------------------------------------------------------
 
     def trade(self) -> None:
-        epoch = self.alice.get("/api/intents/epoch")
+        epoch = self.buyer.get("/api/intents/epoch")
         closes_at = datetime.fromisoformat(epoch["closes_at"])
         left = (closes_at - datetime.now(UTC)).total_seconds()
         if epoch["batch_id"] == self.batch_id or left < SUBMIT_MARGIN_SECONDS:
@@ -339,7 +344,7 @@ class DemoMarket:
         for uri, token_in, token_out, (low, high), cover_units in TRADES:
             unit = 10 ** DECIMALS[token_in]
             amount_in = self.rng.randint(low * 10, high * 10) * unit // 10
-            quote = self.alice.get(
+            quote = self.buyer.get(
                 "/api/quote",
                 token_in=token_in,
                 token_out=token_out,
@@ -370,7 +375,7 @@ class DemoMarket:
 
     def report_batches(self) -> None:
         for batch_id in sorted(self.watched):
-            batch = self.alice.get(f"/api/batches/{batch_id}")
+            batch = self.buyer.get(f"/api/batches/{batch_id}")
             if batch["status"] != "settled":
                 continue
             self.watched.discard(batch_id)

@@ -1,5 +1,5 @@
 """The demo's model gallery: real ONNX models fitted at `load_demo` on the demo traffic
-sensor's readings and stored as public artifacts of //Charlie (the city that owns the
+sensor's readings and stored as public artifacts of //DemoCity (the city that owns the
 sensor), each with a description and an example input.
 
 Built with `onnx.helper` from numpy fits: a ridge regression and an hourly profile

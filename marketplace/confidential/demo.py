@@ -1,4 +1,4 @@
-"""Demo data: //Dave as an approved TEE worker, so the `tee` process of `make run` (the
+"""Demo data: the demo's TEE worker (//DemoTee) approved, so the `tee` process of `make run` (the
 reference worker agent) takes confidential jobs. The worker must also be a compute
 provider offering `tee` with stake (docs/CONFIDENTIAL.md). Its X25519 key lives in the
 same file the agent is started with; the seed creates it first. Idempotent."""
@@ -8,7 +8,7 @@ from pathlib import Path
 from django.conf import settings
 
 from marketplace.agents import tee
-from marketplace.core.demo import demo_keypair
+from marketplace.core.demo import TEE_WORKER, demo_keypair, uri
 from marketplace.providers import services as provider_services
 from marketplace.providers.models import Provider
 from marketplace.wallets.models import Wallet
@@ -18,13 +18,15 @@ from .models import TeeWorker, WorkerStatus
 
 
 def seed(stdout) -> None:
-    key_file = Path(settings.VAR_DIR) / "agents" / "tee-dave.key"
+    key_file = Path(settings.VAR_DIR) / "agents" / "tee-worker.key"
     key = tee.load_or_create_key(key_file)
     public_key = bytes(key.public_key).hex()
-    dave = Wallet.objects.get_or_create(public_key=demo_keypair("Dave").public_key.hex())[0]
-    if not Provider.objects.filter(wallet=dave).exists():
+    worker_wallet = Wallet.objects.get_or_create(
+        public_key=demo_keypair(TEE_WORKER).public_key.hex()
+    )[0]
+    if not Provider.objects.filter(wallet=worker_wallet).exists():
         provider_services.register_provider(
-            dave,
+            worker_wallet,
             name="PolkaMesh reference TEE worker",
             capabilities=["tee"],
             regions=[],
@@ -32,14 +34,16 @@ def seed(stdout) -> None:
             stake=settings.PM_MIN_STAKE,
             idempotency_key="demo:confidential:provider",
         )
-    worker = TeeWorker.objects.filter(wallet=dave).first()
+    worker = TeeWorker.objects.filter(wallet=worker_wallet).first()
     if worker is None:
         worker = services.register_tee_worker(
-            dave, encryption_public_key=public_key, attestation_report=tee.REPORT
+            worker_wallet, encryption_public_key=public_key, attestation_report=tee.REPORT
         )
     if worker.encryption_public_key != public_key:
-        stdout.write(f"TEE worker //Dave is registered with another key than {key_file}.")
+        stdout.write(
+            f"TEE worker {uri(TEE_WORKER)} is registered with another key than {key_file}."
+        )
         return
     if worker.status == WorkerStatus.PENDING:
         services.approve_tee_worker(worker.pk)
-    stdout.write(f"TEE worker //Dave approved (its key: {key_file})")
+    stdout.write(f"TEE worker {uri(TEE_WORKER)} approved (its key: {key_file})")

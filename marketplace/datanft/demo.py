@@ -1,10 +1,11 @@
-"""Demo data: //Charlie's smart-city traffic sensor with a week of hourly readings, the
-model gallery fitted on them (marketplace/artifacts/gallery.py: ONNX models, public
-artifacts of //Charlie), and //Bob as a cpu provider with two jobs //Alice already
-bought from him over that sensor (a forecast and an anomaly scan), run with the real
-built-in runners and settled, so the job pages have history before the living market
-(`demo_market`, the provider agent) adds more. Idempotent: no second sensor; the same
-readings give the same models; no job once //Alice has one."""
+"""Demo data: the demo city's (//DemoCity) traffic sensor with a week of hourly
+readings, the model gallery fitted on them (marketplace/artifacts/gallery.py: ONNX
+models, public artifacts of the sensor's owner), and the demo provider (//DemoProvider)
+as a cpu provider with two jobs the demo buyer (//DemoBuyer) already bought from it over
+that sensor (a forecast and an anomaly scan), run with the real built-in runners and
+settled, so the job pages have history before the living market (`demo_market`, the
+provider agent) adds more. Idempotent: no second sensor; the same readings give the
+same models; no job once the demo buyer has one."""
 
 import math
 import random
@@ -15,7 +16,7 @@ from django.utils import timezone
 
 from marketplace.agents import runners
 from marketplace.artifacts import gallery
-from marketplace.core.demo import demo_keypair
+from marketplace.core.demo import BUYER, PROVIDER, SENSOR_OWNER, demo_keypair, uri
 from marketplace.jobs import services as job_services
 from marketplace.jobs.models import Job
 from marketplace.providers import services as provider_services
@@ -54,7 +55,7 @@ def seed(stdout) -> None:
 
 
 def sensor(stdout) -> None:
-    owner, _ = Wallet.objects.get_or_create(public_key=demo_keypair("Charlie").public_key.hex())
+    owner, _ = Wallet.objects.get_or_create(public_key=demo_keypair(SENSOR_OWNER).public_key.hex())
     if DataNFT.objects.filter(owner=owner, name=NAME).exists():
         return
     nft = services.mint_data_nft(
@@ -81,15 +82,19 @@ def sensor(stdout) -> None:
         for h, v in enumerate(traffic(start, HOURS))
     ]
     services.publish_readings(owner, nft_id=nft.pk, readings=readings)
-    stdout.write(f"Data NFT #{nft.pk} {NAME!r} (//Charlie) with {len(readings)} hourly readings")
+    stdout.write(
+        f"Data NFT #{nft.pk} {NAME!r} ({uri(SENSOR_OWNER)}) with {len(readings)} hourly readings"
+    )
 
 
 def model_gallery(stdout) -> None:
     readings = list(selectors.readings(selectors.nfts(q=NAME).get().pk))
     values = [r.value for r in readings]
     hours = [r.ts.astimezone(UTC).hour for r in readings]
-    for artifact in gallery.install(_wallet("Charlie"), values, hours):
-        stdout.write(f"Gallery model {artifact.name!r} {artifact.cid[:19]}… (//Charlie, public)")
+    for artifact in gallery.install(_wallet(SENSOR_OWNER), values, hours):
+        stdout.write(
+            f"Gallery model {artifact.name!r} {artifact.cid[:19]}… ({uri(SENSOR_OWNER)}, public)"
+        )
 
 
 JOBS = (("builtin:forecast", {"horizon": 24}), ("builtin:anomaly", {}))
@@ -102,16 +107,16 @@ def _wallet(name: str) -> Wallet:
 
 
 def jobs_over_sensor(stdout) -> None:
-    alice, bob = _wallet("Alice"), _wallet("Bob")
-    if Job.objects.filter(owner=alice).exists():
+    buyer, provider = _wallet(BUYER), _wallet(PROVIDER)
+    if Job.objects.filter(owner=buyer).exists():
         return
     nft = selectors.nfts(q=NAME).get()
     services.purchase_subscription(
-        alice, nft_id=nft.pk, hours=24, idempotency_key="demo:jobs:subscription"
+        buyer, nft_id=nft.pk, hours=24, idempotency_key="demo:jobs:subscription"
     )
-    if not Provider.objects.filter(wallet=bob).exists():
+    if not Provider.objects.filter(wallet=provider).exists():
         provider_services.register_provider(
-            bob,
+            provider,
             name="PolkaMesh reference provider",
             capabilities=runners.capabilities(),
             regions=[],
@@ -122,7 +127,7 @@ def jobs_over_sensor(stdout) -> None:
     readings = [{"ts": r.ts.isoformat(), "value": r.value} for r in selectors.readings(nft.pk)]
     for number, (model_ref, options) in enumerate(JOBS, start=1):
         job = job_services.submit_job(
-            alice,
+            buyer,
             model_ref=model_ref,
             data_ref="inline:" + runners.canonical(options).decode(),
             data_nft_id=nft.pk,
@@ -133,16 +138,18 @@ def jobs_over_sensor(stdout) -> None:
             privacy_required=False,
             idempotency_key=f"demo:jobs:{number}",
         )
-        bid = job_services.submit_bid(bob, job_id=job.pk, price=PRICE, sla_seconds=600)
-        job_services.assign_provider(alice, job_id=job.pk, bid_id=bid.pk)
-        job_services.mark_in_progress(bob, job_id=job.pk)
+        bid = job_services.submit_bid(provider, job_id=job.pk, price=PRICE, sla_seconds=600)
+        job_services.assign_provider(buyer, job_id=job.pk, bid_id=bid.pk)
+        job_services.mark_in_progress(provider, job_id=job.pk)
         document = runners.get(model_ref)({**options, "readings": readings})
         job_services.submit_result(
-            bob,
+            provider,
             job_id=job.pk,
             result_ref="inline",
             result_hash=runners.result_hash(document),
             result_content=document,
         )
-        job_services.accept_result(alice, job_id=job.pk)
-        stdout.write(f"Job #{job.pk} {model_ref} over Data NFT #{nft.pk}: run by //Bob, settled")
+        job_services.accept_result(buyer, job_id=job.pk)
+        stdout.write(
+            f"Job #{job.pk} {model_ref} over Data NFT #{nft.pk}: run by {uri(PROVIDER)}, settled"
+        )

@@ -8,13 +8,15 @@ the values are the same on every run. docs/FEDERATED.md, "Demo"."""
 import random
 from datetime import UTC, datetime, timedelta
 
-from marketplace.core.demo import demo_keypair
+from marketplace.core.demo import STATION_OWNERS, demo_keypair
 from marketplace.datanft import services as data_services
 from marketplace.datanft.models import AccessPolicy, Category, DataNFT
 from marketplace.wallets.models import Wallet
 
 NAME = "Air quality — station"  # + the station's name; the demo market finds them by it
-STATIONS = (("Charlie", "Harbour", 6.0), ("Dave", "Old Town", 9.0), ("Ferdie", "Ring Road", 14.0))
+STATIONS = tuple(
+    zip(STATION_OWNERS, ("Harbour", "Old Town", "Ring Road"), (6.0, 9.0, 14.0), strict=True)
+)
 HOURS = 21 * 24
 RELATION = (0.8, -2.5, 12.0)  # traffic, wind, intercept
 PRICE_PER_ROUND = 10**8  # 0.01 DOT

@@ -1,6 +1,7 @@
-"""`load_demo` for the living demo: //Bob registered as a cpu provider and two jobs over
-the City traffic Data NFT, run by the real runners and settled; once, however often it
-runs."""
+"""`load_demo` for the living demo: the demo provider registered as a cpu provider and
+two jobs over the City traffic Data NFT, run by the real runners and settled; once,
+however often it runs. The people's wallets (//Alice … //Ferdie) get their funding and
+nothing else."""
 
 import io
 
@@ -20,7 +21,7 @@ def _private_var_dir(settings, tmp_path):
     settings.VAR_DIR = tmp_path  # the TEE worker's key file goes here
 
 
-def test_the_demo_has_two_settled_jobs_run_by_bob_and_loading_it_again_adds_nothing():
+def test_the_demo_has_two_settled_jobs_run_by_its_provider_and_loading_it_again_adds_nothing():
     call_command("load_demo", stdout=io.StringIO())
     call_command("load_demo", stdout=io.StringIO())
 
@@ -39,7 +40,7 @@ def test_the_demo_has_two_settled_jobs_run_by_bob_and_loading_it_again_adds_noth
     assert len(jobs[0].result_content["forecast"]) == 24
 
 
-def test_the_demo_approves_daves_tee_worker_with_the_key_its_agent_will_use(settings):
+def test_the_demo_approves_its_tee_worker_with_the_key_its_agent_will_use(settings):
     from marketplace.agents.tee import load_or_create_key
     from marketplace.confidential.models import TeeWorker
 
@@ -47,7 +48,7 @@ def test_the_demo_approves_daves_tee_worker_with_the_key_its_agent_will_use(sett
     call_command("load_demo", stdout=io.StringIO())
 
     worker = TeeWorker.objects.get()
-    key = load_or_create_key(settings.VAR_DIR / "agents" / "tee-dave.key")
+    key = load_or_create_key(settings.VAR_DIR / "agents" / "tee-worker.key")
     assert worker.status == "approved"
     assert worker.encryption_public_key == bytes(key.public_key).hex()
     assert Provider.objects.get(wallet=worker.wallet).capabilities == ["tee"]
@@ -71,3 +72,16 @@ def test_the_demo_admin_password_can_be_chosen(monkeypatch):
     monkeypatch.setenv("PM_ADMIN_PASSWORD", "a-chosen-pass-phrase")
     call_command("load_demo", stdout=io.StringIO())
     assert authenticate(username="admin", password="a-chosen-pass-phrase") is not None
+
+
+def test_the_peoples_wallets_get_their_funding_and_nothing_else():
+    """Whoever imports //Alice (README, "Do it yourself") finds only what they do."""
+    from ledger.selectors import statement
+    from marketplace.core.demo import FUNDING, PEOPLE, demo_keypair
+
+    call_command("load_demo", stdout=io.StringIO())
+    for name in PEOPLE:
+        key = demo_keypair(name).public_key.hex()
+        assert sorted((t.kind, t.asset_id, int(t.amount)) for t in statement(key)) == sorted(
+            ("demo_funding", asset, amount) for asset, amount in FUNDING.items()
+        ), name

@@ -1,15 +1,15 @@
-"""The living demo's traders against a real server: each epoch //Eve and //Ferdie seal
+"""The living demo's traders against a real server: each epoch its two traders seal
 opposite DOT/USDT intents and two routed ones (KSM → USDT → DOT, ASTR → USDT → KSM)
 with the minimum the quote suggests; the batch settles them all and verifies. Then
-//Alice asks for each pool's MEV risk score over the settled batches."""
+its buyer asks for each pool's MEV risk score over the settled batches."""
 
 import io
 import json
 
 import pytest
 
-from marketplace.agents.demo_market import DemoMarket
-from marketplace.core.demo import FUNDING
+from marketplace.agents.demo_market import TRADER_A, TRADER_B, DemoMarket
+from marketplace.core.demo import BUYER, FUNDING, uri
 from tests import stack
 from tests.conftest import _persona
 
@@ -23,13 +23,13 @@ def test_the_demo_traders_seal_direct_and_routed_intents_that_all_settle(transac
     from marketplace.intents.services import settle_batch
 
     demo.seed(io.StringIO())
-    for uri in ("//Eve", "//Ferdie"):
+    for trader in (TRADER_A, TRADER_B):
         for asset, amount in FUNDING.items():
-            fund(_persona(uri), amount, asset)
+            fund(_persona(trader), amount, asset)
 
     from marketplace.jobs.models import Job
 
-    fund(_persona("//Alice"), FUNDING["DOT"], "DOT")
+    fund(_persona(uri(BUYER)), FUNDING["DOT"], "DOT")
     with stack.web_server("demo-trades-web", PM_BATCH_INTERVAL_SECONDS="600") as url:
         market = DemoMarket(url)
         market.trade()
@@ -47,7 +47,7 @@ def test_the_demo_traders_seal_direct_and_routed_intents_that_all_settle(transac
 
     # One score per pool's pair, over a window that ends at the settled batch.
     jobs = Job.objects.filter(
-        model_ref="builtin:mev_risk", owner__public_key=_persona("//Alice").public_key
+        model_ref="builtin:mev_risk", owner__public_key=_persona(uri(BUYER)).public_key
     )
     windows = sorted(
         (json.loads(job.data_ref.removeprefix("inline:")) for job in jobs), key=lambda w: w["pair"]

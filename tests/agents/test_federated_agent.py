@@ -193,9 +193,9 @@ def test_the_demo_market_trains_across_the_demo_stations(server):
 
     demo.seed(io.StringIO())
     market = DemoMarket(server)
-    faucet(market.alice, 100 * DOT)
+    faucet(market.buyer, 100 * DOT)
     market.post_federated_job()
-    first = market.alice.get(f"/api/federated-jobs/{market.federated_id}")
+    first = market.buyer.get(f"/api/federated-jobs/{market.federated_id}")
     assert (first["status"], first["features"], first["target"]) == (
         "running",
         ["traffic", "wind"],

@@ -97,33 +97,33 @@ def test_the_agent_runs_a_matmul_add_model_and_its_outputs_are_numpys(market, ag
     assert f"job {job['id']}: ran sha256:" in log_path.read_text()
 
 
-def test_the_demo_market_runs_the_gallery_models_on_the_sensors_last_day(
-    server, market, agent_process
-):
+def test_the_demo_market_runs_the_gallery_models_on_the_sensors_last_day(server, agent_process):
     from marketplace.agents.demo_market import DemoMarket
+    from marketplace.core.demo import BUYER, uri
     from marketplace.datanft import demo
 
-    alice, _ = market
     demo.sensor(io.StringIO())
     demo.model_gallery(io.StringIO())
     demo.model_gallery(io.StringIO())  # load_demo again: the same bytes, no new model
-    assert alice.get("/api/artifacts", media_type="application/onnx")["count"] == 2
+    buyer = client_for(server, uri(BUYER))  # the demo market signs as its own buyer
+    faucet(buyer, 100 * DOT)
+    assert buyer.get("/api/artifacts", media_type="application/onnx")["count"] == 2
     demo_market = DemoMarket(server)
 
     outputs = {}
     for _ in GALLERY:
         demo_market.post_job()
-        job = alice.get_all("/api/jobs", owner=alice.signer.address, status="registered")[0]
-        bid = until(lambda job=job: alice.get(f"/api/jobs/{job['id']}")["bids"])[0]
-        alice.post_action(
+        job = buyer.get_all("/api/jobs", owner=buyer.signer.address, status="registered")[0]
+        bid = until(lambda job=job: buyer.get(f"/api/jobs/{job['id']}")["bids"])[0]
+        buyer.post_action(
             f"/api/jobs/{job['id']}/assign",
             "assign_provider",
             {"job_id": job["id"], "bid_id": bid["id"]},
         )
-        until(lambda job=job: alice.get(f"/api/jobs/{job['id']}")["status"] == "completed")
-        outputs |= alice.get(f"/api/jobs/{job['id']}/result")["result_content"]["outputs"]
+        until(lambda job=job: buyer.get(f"/api/jobs/{job['id']}")["status"] == "completed")
+        outputs |= buyer.get(f"/api/jobs/{job['id']}/result")["result_content"]["outputs"]
         demo_market.review_results()
-        assert alice.get(f"/api/jobs/{job['id']}")["status"] == "settled"
+        assert buyer.get(f"/api/jobs/{job['id']}")["status"] == "settled"
 
     (forecast,) = outputs["forecast"]
     assert len(forecast) == 24 and min(forecast) >= 0 and 300 < max(forecast) < 1000

@@ -4,18 +4,18 @@ from datetime import UTC, datetime
 
 import pytest
 
-from marketplace.core.demo import demo_keypair
+from marketplace.core.demo import SENSOR_OWNER, demo_keypair
 from marketplace.datanft import demo
 from marketplace.datanft.models import DataNFT, Reading
 
 pytestmark = pytest.mark.django_db
 
 
-def test_the_seed_mints_charlies_traffic_sensor_with_a_week_of_hourly_readings():
+def test_the_seed_mints_the_demo_citys_traffic_sensor_with_a_week_of_hourly_readings():
     out = io.StringIO()
     demo.sensor(out)
     nft = DataNFT.objects.get()
-    assert nft.owner.public_key == demo_keypair("Charlie").public_key.hex()
+    assert nft.owner.public_key == demo_keypair(SENSOR_OWNER).public_key.hex()
     assert (nft.name, nft.category, nft.access_policy) == (demo.NAME, "smart_city", "subscription")
     assert nft.price_per_hour > 0
     readings = list(Reading.objects.filter(nft=nft).order_by("ts"))

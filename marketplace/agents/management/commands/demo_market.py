@@ -7,12 +7,12 @@ from . import _agent
 
 class Command(BaseCommand):
     help = (
-        "Keep the demo market moving (for `make run`, never in production): //Alice buys "
+        "Keep the demo market moving (for `make run`, never in production): //DemoBuyer buys "
         "a builtin:forecast over the City traffic Data NFT every --job-seconds and accepts "
         "the results, and trains a model across the air-quality stations every "
-        "--federated-seconds; //Eve and //Ferdie seal opposite DOT/USDT intents and routed "
-        "KSM/ASTR intents into every batch; //Alice also has each pool's pair scored for "
-        "sandwich exposure (builtin:mev_risk) every --mev-seconds."
+        "--federated-seconds; //DemoTraderA and //DemoTraderB seal opposite DOT/USDT "
+        "intents and routed KSM/ASTR intents into every batch; //DemoBuyer also has each "
+        "pool's pair scored for sandwich exposure (builtin:mev_risk) every --mev-seconds."
     )
 
     def add_arguments(self, parser):

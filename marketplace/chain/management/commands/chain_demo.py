@@ -1,4 +1,4 @@
-"""`make run` on the local chain: the demo wallets (//Alice … //Ferdie) get their
+"""`make run` on the local chain: the demo wallets (marketplace/core/demo.py) get their
 starting funds on the chain and deposit them, and the watcher credits those deposits,
 so the demo's ledger balances come from real transfers. The hot wallet gets a float for
 network fees. Idempotent: a wallet that has deposited before is left alone."""

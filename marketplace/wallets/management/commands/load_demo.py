@@ -14,12 +14,12 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from ledger import services as ledger
-from marketplace.core.demo import DEMO_WALLETS, FUNDING, demo_keypair
+from marketplace.core.demo import BOTS, DEMO_WALLETS, FUNDING, PEOPLE, demo_keypair
 from marketplace.wallets.models import Wallet
 
 
 class Command(BaseCommand):
-    help = "Load the demo data (staff user, funded //Alice…//Ferdie wallets, domain seeds)."
+    help = "Load the demo data (staff user, funded demo wallets, domain seeds)."
 
     def handle(self, *args, **options):
         username = os.environ.get("PM_ADMIN_USER", "admin")
@@ -61,6 +61,8 @@ class Command(BaseCommand):
                 if hasattr(demo, "seed"):
                     demo.seed(self.stdout)
         self.stdout.write(f"Admin login: {username} / {password if created else '(unchanged)'}")
-        self.stdout.write("Demo wallets (dev URIs; import them into polkadot{.js} to sign):")
+        self.stdout.write("Your wallets (dev URIs; import them into polkadot{.js} to sign):")
         for name, address in wallets:
-            self.stdout.write(f"  //{name:<7} {address}")
+            if name in PEOPLE:
+                self.stdout.write(f"  //{name:<7} {address}")
+        self.stdout.write("The demo's own wallets: " + ", ".join(f"//{name}" for name in BOTS))
