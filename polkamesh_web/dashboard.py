@@ -13,12 +13,16 @@ from django.utils.http import urlencode
 from ledger import invariants
 from ledger import selectors as ledger_selectors
 from ledger.units import money, whole_units
+from marketplace.chain import selectors as chain_selectors
 from marketplace.confidential.models import TeeWorker, WorkerStatus
 from marketplace.intents.models import Batch, Verification
 from marketplace.jobs import selectors as jobs_selectors
 from marketplace.wallets.models import ReviewState, Withdrawal, WithdrawalStatus
 
 CHART_DAYS = 7
+# The chain worker checks the hot wallet every minute: an older check means it is not
+# running (or cannot reach the node).
+HOLDINGS_STALE = timedelta(minutes=5)
 # Transfer kinds that measure each domain's volume: what buyers paid for the service.
 DOMAIN_KINDS = {
     "Compute jobs": ["payout", "fee"],
@@ -112,6 +116,7 @@ def health() -> dict:
     week = ledger_selectors.fees_earned(midnight - timedelta(days=CHART_DAYS - 1))
     return {
         "violations": invariants.violations(),
+        "chain": reconciliation(),
         "fees": [
             {
                 "asset": asset,
@@ -132,6 +137,30 @@ def health() -> dict:
             }
             for domain, kinds in DOMAIN_KINDS.items()
         ],
+    }
+
+
+def reconciliation() -> dict | None:
+    """The hot wallet's holdings against what the ledger owes, per asset, as the chain
+    worker last checked them (None without a chain)."""
+    if not settings.PM_CHAIN_URL:
+        return None
+    holdings = list(chain_selectors.holdings())
+    checked_at = min((h.checked_at for h in holdings), default=None)
+    return {
+        "holdings": [
+            {
+                "asset": h.asset,
+                "on_chain": money(h.on_chain, h.asset),
+                "owed": money(h.owed, h.asset),
+                "short": h.short,
+            }
+            for h in holdings
+        ],
+        "short": sum(h.short for h in holdings),
+        "short_url": _list_url("chain_holding", short__exact=1),
+        "checked_at": checked_at,
+        "stale": checked_at is not None and checked_at < timezone.now() - HOLDINGS_STALE,
     }
 
 

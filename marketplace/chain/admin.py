@@ -1,9 +1,10 @@
 from django.contrib import admin, messages
 
+from ledger.units import money
 from marketplace.core.admin_base import NoAddDeleteAdmin, ReadOnlyAdmin, log_staff_action
 
 from . import selectors, services
-from .models import ChainState, Deposit, Payout
+from .models import ChainState, Deposit, Holding, Payout
 
 
 @admin.register(ChainState)
@@ -50,3 +51,19 @@ class DepositAdmin(ReadOnlyAdmin):
 class PayoutAdmin(ReadOnlyAdmin):
     list_display = ["id", "withdrawal_id", "nonce", "tx_hash", "from_block", "created_at"]
     search_fields = ["tx_hash"]
+
+
+@admin.register(Holding)
+class HoldingAdmin(ReadOnlyAdmin):
+    """The hot wallet against the ledger, per asset, as the chain worker last checked."""
+
+    list_display = ["asset", "held", "ledger_owes", "short", "checked_at"]
+    list_filter = ["short"]
+
+    @admin.display(description="On chain", ordering="on_chain")
+    def held(self, holding):
+        return money(holding.on_chain, holding.asset)
+
+    @admin.display(description="Ledger owes", ordering="owed")
+    def ledger_owes(self, holding):
+        return money(holding.owed, holding.asset)

@@ -76,3 +76,21 @@ class Payout(models.Model):
 
     def __str__(self) -> str:
         return f"payout of withdrawal #{self.withdrawal_id} (nonce {self.nonce})"
+
+
+class Holding(models.Model):
+    """The hot wallet's on-chain balance of one asset against what the ledger owes in it,
+    as last checked (by the chain worker, and `chain_reconcile`): the console's
+    reconciliation panel, without a network call per page."""
+
+    asset = models.CharField(max_length=16, unique=True)
+    on_chain = AmountField(help_text="The hot wallet's free balance on chain.")
+    owed = AmountField(help_text="What the ledger owes its users in this asset.")
+    short = models.BooleanField(help_text="On chain is less than owed.")
+    checked_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["asset"]
+
+    def __str__(self) -> str:
+        return f"{self.asset} on chain vs. owed"

@@ -5,7 +5,7 @@ from substrateinterface import Keypair
 
 from ledger import selectors as ledger_selectors
 
-from .models import ChainState, Deposit
+from .models import ChainState, Deposit, Holding
 
 
 def hot_wallet() -> Keypair:
@@ -63,3 +63,8 @@ def liabilities() -> dict[str, int]:
     """What the ledger owes per chain-backed asset: all that entered and has not left,
     i.e. minus the external account's balance."""
     return {code: -ledger_selectors.external_balance(code) for code in settings.PM_CHAIN_ASSETS}
+
+
+def holdings() -> QuerySet[Holding]:
+    """The hot wallet's holdings per chain-backed asset, as last checked."""
+    return Holding.objects.filter(asset__in=list(settings.PM_CHAIN_ASSETS))

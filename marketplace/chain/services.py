@@ -30,8 +30,8 @@ from marketplace.wallets import services as wallets
 from marketplace.wallets.models import Withdrawal, WithdrawalStatus
 
 from .client import ChainClient, Inclusion, SubmitRejected
-from .models import ChainState, Deposit, DepositStatus, Payout
-from .selectors import chain_asset_ids, hot_wallet
+from .models import ChainState, Deposit, DepositStatus, Holding, Payout
+from .selectors import chain_asset_ids, hot_wallet, liabilities
 from .serializers import DepositSerializer
 
 log = logging.getLogger(__name__)
@@ -304,3 +304,30 @@ def reconcile_payouts(client: ChainClient) -> int:
             # (a wrong "failed" would pay twice); staff look at it.
             log.error("payout %s: nonce %s used, extrinsic not found", payout.tx_hash, payout.nonce)
     return open_count
+
+
+# --- Reconciliation ---------------------------------------------------------------------
+
+
+def check_holdings(client: ChainClient) -> list[Holding]:
+    """Record the hot wallet's on-chain balance of each chain-backed asset against what
+    the ledger owes in it (staff's reconciliation: on chain must cover it). A payout sent
+    but not yet settled has left the chain and not yet the ledger: the float covers it
+    meanwhile."""
+    hot = hot_wallet().public_key.hex()
+    owed = liabilities()
+    now = timezone.now()
+    checked = []
+    for asset, chain_id in chain_asset_ids().items():
+        held = client.balance(hot, chain_id)
+        holding, _ = Holding.objects.update_or_create(
+            asset=asset,
+            defaults={
+                "on_chain": held,
+                "owed": owed[asset],
+                "short": held < owed[asset],
+                "checked_at": now,
+            },
+        )
+        checked.append(holding)
+    return checked

@@ -9,7 +9,7 @@ from django.conf import settings
 from substrateinterface import Keypair
 
 from ledger.selectors import available_balance
-from marketplace.chain.models import Deposit, Payout
+from marketplace.chain.models import Deposit, Holding, Payout
 from marketplace.wallets.models import Withdrawal
 from tests.chain.conftest import HOT_URI, Chain, configured_chain
 from tests.conftest import DOT
@@ -102,3 +102,5 @@ def test_the_chain_restarted_over_its_saved_state_is_followed_on(tmp_path, setti
         (3 * DOT, "credited"),
         (4 * DOT, "credited"),
     ]
+    # The worker checked the hot wallet against the ledger as it went.
+    assert Holding.objects.get(asset="DOT").owed == 7 * DOT

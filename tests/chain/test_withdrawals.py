@@ -7,7 +7,7 @@ from substrateinterface import Keypair
 
 from ledger.selectors import available_balance
 from marketplace.chain import services
-from marketplace.chain.models import Payout
+from marketplace.chain.models import Holding, Payout
 from marketplace.core.models import OutboxEvent
 from marketplace.wallets.models import Withdrawal
 from tests.chain.conftest import HOT_URI
@@ -94,6 +94,8 @@ def test_withdrawals_need_a_signed_in_wallet(api):
 def test_reconcile_passes_when_the_hot_wallet_covers_the_ledger(chain, alice, fund):
     fund(alice, 10 * DOT)  # the ledger owes 10 DOT; the hot wallet holds its float
     call_command("chain_reconcile")
+    dot = Holding.objects.get(asset="DOT")
+    assert (dot.owed, dot.short) == (10 * DOT, False) and dot.on_chain >= 10 * DOT
 
 
 def test_reconcile_detects_a_shortfall(chain, alice, fund):

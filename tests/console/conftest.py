@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
 
+from tests.chain.conftest import chain  # noqa: F401  (fixture)
 from tests.jobs.conftest import (  # noqa: F401  (fixtures)
     assigned,
     bid,

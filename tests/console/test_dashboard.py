@@ -5,9 +5,11 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from ledger.models import Account
+from marketplace.chain.models import Holding
 from marketplace.intents import services as intents_services
 from marketplace.intents.models import Batch, BatchPair
 from marketplace.jobs.models import Job
@@ -123,3 +125,30 @@ def test_volumes_per_domain_are_drawn_inline(console, settled):
 def test_a_staff_account_without_a_role_gets_no_dashboard(console, disputed):
     page = console(None).get("/admin/").content.decode()
     assert "pm-count" not in page
+
+
+def test_the_reconciliation_panel_shows_the_hot_wallet_against_the_ledger(
+    console, chain, alice, fund, settings
+):
+    client = console("viewer")
+    assert 'data-pm-chain="unchecked"' in client.get("/admin/").content.decode()
+
+    fund(alice, 10 * DOT)  # the hot wallet's float covers it
+    call_command("chain_reconcile")
+    assert 'data-pm-chain="ok"' in client.get("/admin/").content.decode()
+
+    fund(alice, 2_000 * DOT)  # more than the hot wallet holds
+    with pytest.raises(CommandError):
+        call_command("chain_reconcile")
+    page = client.get("/admin/").content.decode()
+    assert 'data-pm-chain="short"' in page and "2,010 DOT" in page
+    link = re.search(r'<a href="([^"]+)">1 asset short</a>', page)
+    assert link and link[1] == "/admin/chain/holding/?short__exact=1"
+    listed = client.get(link[1]).content.decode()
+    assert "2,010 DOT" in listed and ">USDT<" not in listed
+
+    Holding.objects.update(checked_at=timezone.now() - timedelta(minutes=10))
+    assert 'data-pm-chain="stale"' in client.get("/admin/").content.decode()
+
+    settings.PM_CHAIN_URL = ""
+    assert "On-chain reconciliation" not in client.get("/admin/").content.decode()

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from marketplace.chain import selectors
+from marketplace.chain import services
 from marketplace.chain.client import ChainClient
 
 
@@ -14,18 +14,14 @@ class Command(BaseCommand):
         if not settings.PM_CHAIN_URL:
             raise CommandError("PM_CHAIN_URL is empty: there is no chain to reconcile.")
         client = ChainClient(settings.PM_CHAIN_URL)
-        hot = selectors.hot_wallet().public_key.hex()
-        owed = selectors.liabilities()
-        short = []
-        self.stdout.write(f"{'asset':<6} {'on chain':>24} {'ledger owes':>24}  status")
-        for code, chain_id in selectors.chain_asset_ids().items():
-            held = client.balance(hot, chain_id)
-            ok = held >= owed[code]
-            self.stdout.write(
-                f"{code:<6} {held:>24} {owed[code]:>24}  {'ok' if ok else 'SHORTFALL'}"
-            )
-            if not ok:
-                short.append(f"{code} short by {owed[code] - held}")
+        holdings = services.check_holdings(client)
         client.close()
+        self.stdout.write(f"{'asset':<6} {'on chain':>24} {'ledger owes':>24}  status")
+        for holding in holdings:
+            self.stdout.write(
+                f"{holding.asset:<6} {holding.on_chain:>24} {holding.owed:>24}  "
+                f"{'SHORTFALL' if holding.short else 'ok'}"
+            )
+        short = [f"{h.asset} short by {h.owed - h.on_chain}" for h in holdings if h.short]
         if short:
             raise CommandError("Shortfall: " + "; ".join(short))

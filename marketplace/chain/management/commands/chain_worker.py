@@ -1,6 +1,8 @@
-"""The chain worker: follows blocks to credit deposits and pays withdrawals from the hot
-wallet. Run exactly one (a second one is safe, only wasted: the state row serialises
-them). Restartable at any point: it resumes from its cursor and its recorded payouts."""
+"""The chain worker: follows blocks to credit deposits, pays withdrawals from the hot
+wallet, and checks the hot wallet against the ledger (the console's reconciliation
+panel) each minute and whenever money moved. Run exactly one (a second one is safe,
+only wasted: the state row serialises them). Restartable at any point: it resumes
+from its cursor and its recorded payouts."""
 
 import logging
 import time
@@ -12,6 +14,7 @@ from marketplace.chain import services
 from marketplace.chain.client import ChainClient, ChainUnavailable
 
 log = logging.getLogger(__name__)
+HOLDINGS_EVERY_SECONDS = 60
 
 
 class Command(BaseCommand):
@@ -24,6 +27,7 @@ class Command(BaseCommand):
         if not settings.PM_CHAIN_URL:
             raise CommandError("PM_CHAIN_URL is empty: there is no chain to follow.")
         client = None
+        checked_at = None
         while True:
             try:
                 if client is None:
@@ -33,6 +37,10 @@ class Command(BaseCommand):
                 sent = services.pay_withdrawals(client)
                 if credited or sent:
                     log.info("credited %s deposit(s), sent %s payout(s)", credited, sent)
+                due = checked_at is None or time.monotonic() - checked_at > HOLDINGS_EVERY_SECONDS
+                if credited or sent or due:
+                    services.check_holdings(client)
+                    checked_at = time.monotonic()
             except ChainUnavailable as exc:
                 if once:
                     raise CommandError(str(exc)) from exc
