@@ -23,7 +23,7 @@ from .clearing import ClearingInvariantError, format_price
 from .clearing import Pool as ClearingPool
 from .models import Batch, BatchPair, BatchStatus, Intent, IntentStatus, Pool
 from .sealing import SealedRow, derive
-from .serializers import BatchSerializer
+from .serializers import PairSerializer
 
 
 def pool_reserves(pool: Pool) -> tuple[int, int]:
@@ -244,8 +244,18 @@ def mev_risk_input(options: dict) -> dict:
     settled batches it names, as `GET /api/batches` serves them (what the provider
     agent read)."""
     pair, first, last, _ = mev_risk.window(options)
-    found = batches().filter(pk__gte=first, pk__lte=last, status=BatchStatus.SETTLED)
-    documents = BatchSerializer(found, many=True).data
+    token_a, token_b = pair.split("-")
+    rows = BatchPair.objects.filter(
+        batch_id__gte=first,
+        batch_id__lte=last,
+        batch__status=BatchStatus.SETTLED,
+        token_a=token_a,
+        token_b=token_b,
+    )
+    documents = [
+        {"id": row.batch_id, "status": "settled", "pairs": [served]}
+        for row, served in zip(rows, PairSerializer(rows, many=True).data, strict=True)
+    ]
     return {**options, "batches": mev_risk.history(documents, pair, first, last)}
 
 
