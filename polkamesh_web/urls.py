@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from marketplace.artifacts import views as model_views
 from marketplace.chain import views as chain_views
 from marketplace.confidential import views as confidential_views
 from marketplace.core import views as core_views
@@ -46,8 +47,12 @@ urlpatterns = [
     path("trade/batches/<int:batch_id>/", trade_views.batch_detail, name="trade-batch"),
     path("jobs/", job_views.jobs_page, name="jobs-page"),
     path("jobs/mine", job_views.my_jobs_fragment, name="jobs-mine"),
+    path("jobs/inputs", job_views.inputs_fragment, name="jobs-inputs"),
     path("jobs/<int:job_id>/", job_views.detail, name="job-page"),
     path("jobs/<int:job_id>/body", job_views.body_fragment, name="job-page-body"),
+    path("models/", model_views.models_page, name="models"),
+    path("models/mine", model_views.mine_fragment, name="models-mine"),
+    path("models/<str:cid>/", model_views.card_fragment, name="model-card"),
     path("provide/", provider_page.provide, name="provide"),
     path("provide/summary", provider_page.summary_fragment, name="provide-summary"),
     path("provide/open-jobs", provider_page.open_jobs_fragment, name="provide-open-jobs"),

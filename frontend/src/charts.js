@@ -2,6 +2,7 @@
 //   <div data-pm-chart="ID" data-pm-chart-kind="line|bar"></div>
 // from the JSON of <script type="application/json" id="ID"> (Django's json_script):
 //   {"x": [unix seconds...], "series": [{"label": "...", "values": [...]}], "y_label": "..."}
+// ("x_time": false makes x plain numbers, such as the index of a model's output)
 // on load, after htmx swaps (including hx-swap-oob pushed over /ws/live/), and again
 // when the chart's box changes width. The convention is in docs/FRONTEND.md.
 import uPlot from 'uplot';
@@ -53,9 +54,10 @@ function options(el, data, width) {
     width,
     height: Number(el.dataset.pmChartHeight) || DEFAULT_HEIGHT,
     // Bars need room on both sides of the first and last day.
-    scales: { x: { time: true, ...(kind === 'bar' ? { range: (u, min, max) => [min - 43200, max + 43200] } : {}) } },
-    series: [{ label: 'time' }, ...data.series.map((s, i) => seriesOptions(kind, i, s.label))],
-    axes: [axis, { ...axis, label: data.y_label || '', size: 60 }],
+    scales: { x: { time: data.x_time !== false, ...(kind === 'bar' ? { range: (u, min, max) => [min - 43200, max + 43200] } : {}) } },
+    series: [{ label: data.x_label || 'time' }, ...data.series.map((s, i) => seriesOptions(kind, i, s.label))],
+    // An index axis (x_time false) steps by whole numbers.
+    axes: [data.x_time === false ? { ...axis, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] } : axis, { ...axis, label: data.y_label || '', size: 60 }],
   };
 }
 

@@ -245,7 +245,7 @@ function fillTemplate(template, result) {
   return template.replace(/\{([\w.]+)\}/g, (_, key) => encodeURIComponent(getPath(result, key) ?? ''));
 }
 
-function followUp(form, result) {
+export function followUp(form, result) {
   const steps = (form.dataset.then || '').split(/\s+/).filter(Boolean);
   if (steps.includes('reset')) form.reset();
   const { swap, fragmentUrl } = form.dataset;

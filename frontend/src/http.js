@@ -39,18 +39,22 @@ async function readBody(response) {
  * extra header costs nothing.
  */
 export async function postJson(url, body) {
-  const headers = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const headers = body === undefined ? {} : { 'Content-Type': 'application/json' };
+  return post(url, body === undefined ? undefined : JSON.stringify(body), headers);
+}
+
+/** POST a FormData (multipart: the browser sets the boundary), same rules as postJson. */
+export async function postForm(url, formData) {
+  return post(url, formData, {});
+}
+
+async function post(url, body, extraHeaders) {
+  const headers = { Accept: 'application/json', ...extraHeaders };
   const token = csrfToken();
   if (token) headers['X-CSRFToken'] = token;
   let response;
   try {
-    response = await fetch(url, {
-      method: 'POST',
-      credentials: 'same-origin',
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    response = await fetch(url, { method: 'POST', credentials: 'same-origin', headers, body });
   } catch (err) {
     throw new ApiError(0, { code: 'network_error', message: 'The server could not be reached' }, null);
   }

@@ -10,7 +10,9 @@ import { ApiError, getConfig } from './http.js';
 import { newBoxKeyPair, openSealed, seal } from './seal.js';
 import { buildPayload, send, sign } from './signing.js';
 import { initWalletUi } from './status.js';
+import { initModelInputs } from './model-inputs.js';
 import { initTrade } from './trade.js';
+import { initUploads } from './upload.js';
 
 window.PolkaMesh = Object.freeze({
   // wallet
@@ -47,6 +49,8 @@ function init() {
   initForms();
   initDisplays();
   initTrade();
+  initUploads();
+  initModelInputs();
 }
 
 if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init, { once: true });

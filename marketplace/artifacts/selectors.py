@@ -57,3 +57,17 @@ def visible(viewer_key: str | None, *, media_type: str | None = None) -> QuerySe
     if media_type:
         found = found.filter(media_type=media_type)
     return found.order_by("-id")
+
+
+def owned(viewer_key: str, *, media_type: str | None = None) -> QuerySet[Artifact]:
+    """The viewer's own uploads, newest first."""
+    found = Artifact.objects.filter(owner__public_key=viewer_key).select_related("owner")
+    return found.filter(media_type=media_type) if media_type else found
+
+
+def gallery(viewer_key: str | None) -> QuerySet[Artifact]:
+    """Public ONNX models, the viewer's own left out (they are listed as its uploads)."""
+    found = Artifact.objects.filter(visibility=Visibility.PUBLIC, media_type=MediaType.ONNX)
+    if viewer_key:
+        found = found.exclude(owner__public_key=viewer_key)
+    return found.select_related("owner")

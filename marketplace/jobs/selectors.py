@@ -11,6 +11,7 @@ from marketplace.core import errors
 from marketplace.providers import selectors as providers_selectors
 from marketplace.providers.models import Provider
 
+from . import results
 from .models import (
     OPEN_FOR_PROVIDER,
     UNDELIVERED,
@@ -184,6 +185,7 @@ def job_view(job: Job, viewer_key: str | None) -> dict:
         if party and job.result_content is not None
         else None,
         "show_result": party and bool(job.result_hash),
+        "outputs": results.outputs(job.result_content) if party else [],
     }
 
 

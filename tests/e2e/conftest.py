@@ -3,6 +3,7 @@
 keyring-backed fake wallet injected into every page."""
 
 import os
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -18,6 +19,8 @@ from tests.jobs.conftest import (  # noqa: F401  (a disputed job, for the consol
 from tests.stack import ARTIFACTS, ROOT, celery_worker, web_server
 
 CHROMIUM = "/usr/bin/chromium"
+SHOTS = ROOT / "docs" / "screenshots"
+SIZES = {"": (1280, 800), "-phone": (390, 844)}
 CHROMIUM_ARGS = [
     "--headless=new",
     "--no-sandbox",
@@ -97,3 +100,20 @@ def sign_in(page) -> None:
     with page.expect_navigation():
         page.click("[data-pm-connect]")
     page.wait_for_selector("[data-pm-logout]")
+
+
+NEXT_FRAMES = "() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))"
+
+
+def shoot(page, name: str) -> None:
+    """docs/screenshots/<name>.png at 1280x800 and <name>-phone.png at 390x844."""
+    for suffix, (width, height) in SIZES.items():
+        page.set_viewport_size({"width": width, "height": height})
+        # Two frames: charts follow their box's new width in a ResizeObserver callback.
+        page.evaluate(NEXT_FRAMES)
+        page.screenshot(path=str(SHOTS / f"{name}{suffix}.png"), full_page=True)
+
+
+def local_input(delta: timedelta) -> str:
+    """A `datetime-local` value: the browser runs in this machine's time zone."""
+    return (datetime.now() + delta).strftime("%Y-%m-%dT%H:%M")

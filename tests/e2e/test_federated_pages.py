@@ -5,7 +5,7 @@ and tries it in the predict box; each page looked at on a laptop and a phone."""
 import pytest
 
 from tests.conftest import DOT
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import shoot, sign_in
 from tests.federated.conftest import (  # noqa: F401  (fixtures used by name)
     nfts,
     owners,
@@ -14,18 +14,8 @@ from tests.federated.conftest import (  # noqa: F401  (fixtures used by name)
     submit_federated,
 )
 from tests.jobs.market import ok
-from tests.stack import ROOT
 
 pytestmark = pytest.mark.e2e
-
-SHOTS = ROOT / "docs" / "screenshots"
-SIZES = {"": (1280, 800), "-phone": (390, 844)}
-
-
-def shoot(page, name: str) -> None:
-    for suffix, (width, height) in SIZES.items():
-        page.set_viewport_size({"width": width, "height": height})
-        page.screenshot(path=str(SHOTS / f"{name}{suffix}.png"), full_page=True)
 
 
 def test_an_owner_offers_an_nft_for_training_from_its_page(open_as, actions, carol):

@@ -6,12 +6,12 @@ shows its error next to its field."""
 import hashlib
 import json
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from tests.conftest import DOT
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import local_input, sign_in
 from tests.jobs.market import ok, register, step, submit
 from tests.stack import ARTIFACTS
 
@@ -20,14 +20,12 @@ pytestmark = pytest.mark.e2e
 FORECAST = {"model": "builtin:forecast", "horizon": 3, "forecast": [212.5, 198.0, 176.25]}
 
 
-def local_input(delta: timedelta) -> str:
-    """A `datetime-local` value: the browser runs in this machine's time zone."""
-    return (datetime.now() + delta).strftime("%Y-%m-%dT%H:%M")
-
-
 def post_job_from_the_page(page, **values) -> None:
     form = "form[data-action=submit_job]"
-    page.fill(f"{form} [name=model_ref]", values.get("model_ref", "builtin:forecast"))
+    model = values.get("model_ref", "builtin:forecast")
+    if page.input_value(f"{form} [name=model_ref]") != model:
+        with page.expect_response("**/jobs/inputs*"):  # the inputs part follows the model
+            page.select_option(f"{form} [name=model_ref]", model)
     page.select_option(f"{form} [name=compute_type]", "gpu")
     page.fill(
         f"{form} [name=data_ref]",
@@ -84,7 +82,7 @@ def test_a_buyer_sees_a_bid_arrive_live_assigns_it_and_accepts_the_result(
         )
     )
     page.wait_for_selector(f"#pm-job-state-{job_id} [data-status=completed]")
-    assert "198.0" in page.inner_text("#pm-result pre")
+    assert "198" in page.inner_text("#pm-result [data-pm-output=forecast] .pm-output-table")
     page.screenshot(path=str(ARTIFACTS / "job-detail.png"), full_page=True)
 
     page.click("form[data-action=accept_result] button")
