@@ -51,6 +51,7 @@ export async function renderDisplays(root = document) {
       console.error('PolkaMesh: cannot format amount', el, err);
     }
   }
+  markExportButtons(root);
   const sealed = root.querySelectorAll ? root.querySelectorAll('[data-pm-sealed][data-pm-reply-key-id]') : [];
   for (const el of sealed) {
     const keyPair = replyKey(el.dataset.pmReplyKeyId);
@@ -65,7 +66,71 @@ export async function renderDisplays(root = document) {
   }
 }
 
+// ---- moving a reply key to another device ----------------------------------------
+
+const KEY_FILE_FORMAT = 'polkamesh-reply-key';
+
+function isKeyPair(key) {
+  return Boolean(key) && /^(0x)?[0-9a-f]{64}$/i.test(key.publicKey || '') && /^(0x)?[0-9a-f]{64}$/i.test(key.secretKey || '');
+}
+
+/** `[data-pm-export-reply-key="7"]`: download job 7's reply key as a small JSON file,
+ *  to be imported on another device. Disabled where this browser does not hold it. */
+function markExportButtons(root) {
+  const buttons = root.querySelectorAll ? root.querySelectorAll('[data-pm-export-reply-key]') : [];
+  for (const button of buttons) {
+    const held = replyKey(button.dataset.pmExportReplyKey) !== null;
+    button.disabled = !held;
+    button.title = held ? 'Save this job\'s reply key as a file, to open its result on another device.' : 'This browser does not hold this job\'s reply key.';
+  }
+}
+
+function exportReplyKey(id) {
+  const key = replyKey(id);
+  if (!key) return;
+  const file = new Blob([JSON.stringify({ format: KEY_FILE_FORMAT, id: Number(id), key }, null, 1)], { type: 'application/json' });
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(file);
+  link.download = `polkamesh-reply-key-${id}.json`;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+}
+
+/** `<input type="file" data-pm-import-reply-key>`: keep the reply keys of the chosen
+ *  files in this browser and open the results they unlock; the sentence that says what
+ *  happened goes to `[data-pm-import-status]`. */
+async function importReplyKeys(input) {
+  const said = [];
+  for (const file of input.files || []) {
+    let doc = null;
+    try {
+      doc = JSON.parse(await file.text());
+    } catch {
+      doc = null;
+    }
+    if (doc?.format !== KEY_FILE_FORMAT || !Number.isInteger(doc.id) || !isKeyPair(doc.key)) {
+      said.push(`${file.name} is not a PolkaMesh reply key file.`);
+      continue;
+    }
+    saveReplyKey({ id: doc.id }, { publicKey: doc.key.publicKey, secretKey: doc.key.secretKey });
+    said.push(`The reply key of confidential job #${doc.id} is kept in this browser now.`);
+  }
+  input.value = '';
+  const status = document.querySelector('[data-pm-import-status]');
+  if (status) status.textContent = said.join(' ');
+  await renderDisplays(document);
+}
+
 export function initDisplays() {
+  document.addEventListener('click', (event) => {
+    const button = event.target instanceof Element && event.target.closest('[data-pm-export-reply-key]');
+    if (button) exportReplyKey(button.dataset.pmExportReplyKey);
+  });
+  document.addEventListener('change', (event) => {
+    if (event.target instanceof HTMLInputElement && event.target.hasAttribute('data-pm-import-reply-key')) importReplyKeys(event.target);
+  });
   renderDisplays(document);
   document.addEventListener('htmx:afterSettle', (event) => renderDisplays(event.target));
   // Fragments pushed over the WebSocket (hx-swap-oob) settle through htmx too.

@@ -15,7 +15,7 @@ from marketplace.confidential.models import ConfidentialJob
 from marketplace.wallets.models import Wallet
 from tests.confidential.conftest import approve, register_worker
 from tests.conftest import DOT
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import shoot, sign_in
 from tests.jobs.market import ok, register
 
 pytestmark = pytest.mark.e2e
@@ -53,13 +53,7 @@ def work_as_the_worker(dave, worker_key: PrivateKey, confidential: ConfidentialJ
     return payload
 
 
-def test_alice_seals_a_job_to_a_worker_and_opens_the_attested_result(
-    open_as, fund, alice, dave, worker_key
-):
-    fund(alice, 10 * DOT)
-    page = open_as("Alice", "/confidential/")
-    sign_in(page)
-    assert page.is_visible(f"[data-pm-worker='{dave.address}']")
+def seal_a_job_from_the_page(page, dave) -> None:
     form = "form[data-action=submit_confidential_job]"
     page.select_option(f"{form} [name=worker]", dave.address)
     page.select_option(f"{form} [name=model_ref]", "builtin:summary")
@@ -71,6 +65,16 @@ def test_alice_seals_a_job_to_a_worker_and_opens_the_attested_result(
     page.fill(f"{form} [name=deadline]", "2035-01-01T12:00")
     page.click(f"{form} button")
     page.wait_for_selector("#pm-confidential-jobs [data-pm-status=assigned]")
+
+
+def test_alice_seals_a_job_to_a_worker_and_opens_the_attested_result(
+    open_as, fund, alice, dave, worker_key
+):
+    fund(alice, 10 * DOT)
+    page = open_as("Alice", "/confidential/")
+    sign_in(page)
+    assert page.is_visible(f"[data-pm-worker='{dave.address}']")
+    seal_a_job_from_the_page(page, dave)
 
     confidential = ConfidentialJob.objects.select_related("job").get()
     assert confidential.job.budget == 15 * DOT // 10
@@ -85,3 +89,29 @@ def test_alice_seals_a_job_to_a_worker_and_opens_the_attested_result(
     opened = page.wait_for_selector("pre[data-pm-opened]")
     assert json.loads(opened.inner_text())["model_ref"] == "builtin:summary"
     assert json.loads(opened.inner_text())["n_readings"] == len(VALUES)
+
+
+def test_a_reply_key_saved_on_one_device_opens_the_result_on_another(
+    open_as, fund, alice, dave, worker_key, tmp_path
+):
+    fund(alice, 10 * DOT)
+    laptop = open_as("Alice", "/confidential/")
+    sign_in(laptop)
+    seal_a_job_from_the_page(laptop, dave)
+    confidential = ConfidentialJob.objects.get()
+    work_as_the_worker(dave, worker_key, confidential)
+    with laptop.expect_download() as saved:
+        laptop.click(f"[data-pm-export-reply-key='{confidential.pk}']")
+    key_file = tmp_path / saved.value.suggested_filename
+    saved.value.save_as(key_file)
+
+    phone = open_as("Alice", "/confidential/")  # a fresh browser: no reply key in it
+    sign_in(phone)
+    phone.wait_for_selector("#pm-confidential-jobs [data-pm-status=settled]")
+    assert phone.is_disabled(f"[data-pm-export-reply-key='{confidential.pk}']")
+    assert phone.query_selector("pre[data-pm-opened]") is None
+    phone.set_input_files("[data-pm-import-reply-key]", str(key_file))
+    opened = phone.wait_for_selector("pre[data-pm-opened]")
+    assert json.loads(opened.inner_text())["n_readings"] == len(VALUES)
+    assert f"confidential job #{confidential.pk}" in phone.inner_text("[data-pm-import-status]")
+    shoot(phone, "confidential")
