@@ -34,3 +34,23 @@ def test_a_private_model_of_someone_else_gets_no_fields(client, api, bob):
     form = client.get("/jobs/inputs", {"model_ref": f"onnx:{cid}"}).content.decode()
     assert "data-pm-model-input" not in form
     assert 'name="data_ref"' in form
+
+
+def test_the_job_form_offers_the_gallery_and_fills_each_input_with_its_example(
+    client, alice, carol
+):
+    from marketplace.artifacts import gallery
+    from marketplace.wallets.models import Wallet
+    from tests.conftest import Actions
+
+    ok(Actions(client).post("/api/auth/login", alice, "login", {}))  # a session for the page
+
+    owner, _ = Wallet.objects.get_or_create(public_key=carol.public_key)
+    hours = [h % 24 for h in range(7 * 24)]
+    values = [100.0 + 50 * (8 <= h <= 18) for h in hours]
+    _, detector = gallery.install(owner, values, hours)
+    page = client.get("/jobs/", {"model": f"onnx:{detector.cid}"}).content.decode()
+    assert f'<option value="onnx:{detector.cid}" selected>' in page
+    example_hours = detector.example["inputs"]["hours"]
+    assert 'data-pm-model-input="hours"' in page and str(example_hours)[:20] in page
+    assert "<em>n</em> is any size, the same in every input that names it" in page
