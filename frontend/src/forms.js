@@ -292,7 +292,24 @@ export async function submitForm(form, submitter = null) {
 
 const inFlight = new WeakSet();
 
+/** The user changed a field the last attempt complained about: that complaint (and the
+ *  form's general one) is stale now, so it goes rather than linger until the next submit. */
+function clearStaleError(event) {
+  const control = event.target;
+  const form = control?.form;
+  if (!form || !form.hasAttribute('data-action') || !control.name) return;
+  const slot = errorSlot(form, control.name);
+  if (slot) slot.textContent = '';
+  const general = form.querySelector('[data-form-error]');
+  if (general) general.textContent = '';
+  if (control.hasAttribute('data-pm-invalid')) {
+    control.removeAttribute('aria-invalid');
+    control.removeAttribute('data-pm-invalid');
+  }
+}
+
 export function initForms() {
+  document.addEventListener('input', clearStaleError);
   // Delegated on document, so forms swapped in by htmx are covered too. Bubble
   // phase: a page script that calls preventDefault() (its own validation) wins.
   document.addEventListener('submit', async (event) => {

@@ -7,6 +7,25 @@ import { csrfToken } from './http.js';
 
 window.htmx = htmx;
 
+// A live fragment names the element it replaces (hx-swap-oob); most pages show only a few
+// of the fragments the socket pushes, and htmx logs an error for each one with no target
+// (htmx:oobErrorNoTarget). hx-ext="pm-live" drops those before htmx swaps the message.
+htmx.defineExtension('pm-live', {
+  transformResponse(text, xhr) {
+    if (xhr) return text; // only socket messages (the ws extension passes no request)
+    const template = document.createElement('template');
+    template.innerHTML = text;
+    for (const el of Array.from(template.content.children)) {
+      const oob = el.getAttribute('hx-swap-oob');
+      if (oob === null) continue;
+      const colon = oob.indexOf(':');
+      const selector = colon >= 0 ? oob.slice(colon + 1) : el.id && `#${CSS.escape(el.id)}`;
+      if (!selector || !document.querySelector(selector)) el.remove();
+    }
+    return template.innerHTML;
+  },
+});
+
 // hx-post / hx-delete from templates need Django's CSRF header like any POST.
 document.addEventListener('htmx:configRequest', (event) => {
   if (event.detail.verb !== 'get') {

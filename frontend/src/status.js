@@ -2,6 +2,7 @@
 // read-only without any extension, so "no wallet" is a note, never an error.
 import { NO_WALLET_MESSAGE, account, connect, hasInjectedWallet, rememberedAddress } from './accounts.js';
 import { login, logout } from './auth.js';
+import { toast } from './toast.js';
 
 /** State for CSS: <html data-pm-wallet="none|available|connected|busy">. */
 function setState(state, text) {
@@ -42,6 +43,7 @@ async function run(el, task) {
     await task();
   } catch (err) {
     setState(before, err?.message || String(err));
+    toast(err?.message || String(err), 'error');
     if (err?.code === 'no_wallet') showNoWallet();
     console.error('PolkaMesh:', err);
   } finally {
@@ -67,8 +69,18 @@ function onClick(event) {
   }
 }
 
+/** <select id="pm-account" data-pm-switch> (signed in): choosing another of the wallet's
+ *  accounts signs in as that one (accounts.js has made it the active account by now). */
+function onSwitch(event) {
+  const select = event.target;
+  if (!select?.matches?.('select[data-pm-switch]') || !select.value) return;
+  if (select.dataset.pmSession === select.value) return;
+  run(select, login);
+}
+
 export function initWalletUi() {
   document.addEventListener('click', onClick);
+  document.addEventListener('change', onSwitch);
   document.addEventListener('pm:connected', () => refreshWalletState());
   document.addEventListener('pm:account', () => refreshWalletState());
   // htmx may swap in new buttons / status elements.

@@ -11,6 +11,7 @@ import { newBoxKeyPair, openSealed, seal } from './seal.js';
 import { buildPayload, send, sign } from './signing.js';
 import { initWalletUi } from './status.js';
 import { initModelInputs } from './model-inputs.js';
+import { toast, initToasts } from './toast.js';
 import { initTrade } from './trade.js';
 import { initUploads } from './upload.js';
 
@@ -38,6 +39,7 @@ window.PolkaMesh = Object.freeze({
   formatAmount,
   parseAmount,
   // forms and display, for pages that drive them by hand
+  toast,
   collectParams,
   submitForm,
   renderDisplays,
@@ -47,6 +49,7 @@ window.PolkaMesh = Object.freeze({
 function init() {
   initWalletUi();
   initForms();
+  initToasts();
   initDisplays();
   initTrade();
   initUploads();

@@ -99,7 +99,7 @@ def sign_in(page) -> None:
     """Click "Sign in with wallet": the fake wallet signs `login` and the page reloads."""
     with page.expect_navigation():
         page.click("[data-pm-connect]")
-    page.wait_for_selector("[data-pm-logout]")
+    page.wait_for_selector("[data-pm-logout]", state="attached")
 
 
 NEXT_FRAMES = "() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))"
