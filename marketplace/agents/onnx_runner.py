@@ -31,7 +31,6 @@ ARTIFACT_REF = re.compile(r"sha256:[0-9a-f]{64}")
 INLINE = "inline:"
 MAX_OUTPUT_ELEMENTS = 100_000  # a result is at most 256 KB of JSON anyway
 MIB = 1024 * 1024
-MAX_REASON = 500  # characters of a failure that a decline carries
 SUBMIT_SECONDS = 10  # of a job's time left, kept for delivering the result
 
 

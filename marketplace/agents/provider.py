@@ -302,10 +302,11 @@ class ProviderAgent:
         log.warning("job %s: declined: %s", job_id, reason)
         self._passed.add(job_id)  # it may return to bidding: not again from us
         self._ran.pop(job_id, None)
-        params = {"job_id": job_id, "reason": reason[: onnx_runner.MAX_REASON]}
-        self._step(job_id, "decline", "decline_job", params)
+        job = self.client.decline_job(
+            job_id, reason, nonce=self.state.nonce("decline", job_id), journal=self.state
+        )
         self.state.forget(job_id)
-        return self.job(job_id)
+        return job
 
     def _step(self, job_id: int, step: str, action: str, params: dict) -> tuple[dict, bool]:
         return self.client.post_action(

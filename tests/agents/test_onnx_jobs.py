@@ -15,7 +15,7 @@ from marketplace.agents.demo_market import GALLERY
 from tests import stack
 from tests.agents.conftest import client_for, dot, faucet, until, upload
 from tests.conftest import DOT
-from tests.onnx_models import matmul_add
+from tests.onnx_models import endless_loop, matmul_add, memory_hog
 
 pytestmark = pytest.mark.slow
 
@@ -95,6 +95,43 @@ def test_the_agent_runs_a_matmul_add_model_and_its_outputs_are_numpys(market, ag
     process.terminate()
     assert process.wait(timeout=15) == 0
     assert f"job {job['id']}: ran sha256:" in log_path.read_text()
+
+
+@pytest.mark.parametrize(
+    ("model", "reason"),
+    [
+        (endless_loop, f"stopped after {LIMIT_SECONDS} s: the wall-clock limit"),
+        # 2^30 floats are 4 GiB: past the cap, well within this machine's memory.
+        (lambda: memory_hog(2**30), f"ran out of memory (the limit is {LIMIT_MB} MiB)"),
+    ],
+    ids=["loops", "allocates"],
+)
+def test_a_model_that_fails_at_run_time_is_stopped_and_the_job_declined_with_why(
+    market, agent_process, model, reason
+):
+    alice, bob = market
+    process, log_path = agent_process
+    min_stake = int(alice.config()["min_stake"])
+    price = int(alice.config()["min_budget"]["DOT"])
+
+    job = assigned_onnx_job(alice, model(), {"x": [1.0]})
+    detail = until(
+        lambda: (d := alice.get(f"/api/jobs/{job['id']}"))["status"] == "registered" and d
+    )
+
+    (decline,) = [entry for entry in detail["history"] if entry.get("declined_by")]
+    assert decline["declined_by"] == bob.signer.address
+    assert reason in decline["reason"]
+    assert "in_progress" not in [entry["status"] for entry in detail["history"]]
+    # Declined before the start: the job waits for another provider at the agreed price,
+    # still held; the agent keeps its whole stake.
+    assert (dot(alice)["available"], dot(alice)["held"]) == (str(100 * DOT - price), str(price))
+    assert (dot(bob)["staked"], dot(bob)["available"]) == (
+        str(min_stake),
+        str(200 * DOT - min_stake),
+    )
+    assert f"job {job['id']}: declined: {reason}" in log_path.read_text()
+    assert process.poll() is None  # the agent itself lives on
 
 
 def test_the_demo_market_runs_the_gallery_models_on_the_sensors_last_day(server, agent_process):
