@@ -3,6 +3,7 @@ its owner, by anyone when public, and by the provider assigned to an active job 
 uses it."""
 
 import json
+import logging
 
 from django.db.models import Q, QuerySet
 
@@ -10,6 +11,8 @@ from marketplace.core import errors, hooks
 
 from . import storage
 from .models import Artifact, MediaType, Visibility
+
+logger = logging.getLogger(__name__)
 
 
 def readable(cid: str, viewer_key: str | None, *, lock: bool = False) -> Artifact | None:
@@ -40,7 +43,13 @@ def artifact(cid: str, viewer_key: str | None) -> Artifact:
 
 
 def content(found: Artifact) -> bytes:
-    return storage.read(found.digest)
+    """The stored bytes. Bytes gone from the store (a storage folder moved, a bucket
+    emptied) are an operator's problem, logged as such; the reader gets 404, not 500."""
+    try:
+        return storage.read(found.digest)
+    except FileNotFoundError:
+        logger.error("artifact %s: its bytes are missing from the store", found.cid)
+        raise errors.NotFound(f"The bytes of {found.cid} are missing from the store.") from None
 
 
 def json_content(found: Artifact) -> object:

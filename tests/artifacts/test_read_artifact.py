@@ -1,5 +1,6 @@
 import pytest
 
+from marketplace.artifacts import storage
 from tests.artifacts.conftest import upload
 from tests.onnx_models import matmul_add
 
@@ -47,3 +48,12 @@ def test_anyone_reads_a_public_artifact(api, alice):
 def test_an_unknown_cid_is_404(api):
     assert api.get("/api/artifacts/sha256:" + "0" * 64).status_code == 404
     assert api.get("/api/artifacts/sha256:xyz").status_code == 404
+
+
+def test_bytes_missing_from_the_store_answer_404_not_500(api, actions, alice, private_model):
+    cid, _ = private_model
+    storage.remove(cid.removeprefix("sha256:"))
+    login(api, actions, alice)
+    assert api.get(f"/api/artifacts/{cid}").status_code == 200  # the row is still there
+    content = api.get(f"/api/artifacts/{cid}/content")
+    assert (content.status_code, content.json()["error"]["code"]) == (404, "not_found")
