@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
 from . import codes as account_codes
@@ -82,36 +83,37 @@ def fee_for(amount: int, fee_bps: int) -> int:
 # --- Transfers --------------------------------------------------------------------------
 
 
+def _debit(cursor: CursorWrapper, account: Account, amount: int) -> None:
+    """Take `amount` from `account` with a guarded UPDATE: the guard (`balance >= amount`,
+    except for the external world) is checked by PostgreSQL on the latest row version
+    after it gets the lock, so two concurrent spends of the same money cannot both pass
+    it. InsufficientFunds if it fails."""
+    cursor.execute(
+        f"UPDATE {Account._meta.db_table} SET balance = balance - %s"
+        " WHERE id = %s AND (balance >= %s OR kind = %s)",
+        [amount, account.pk, amount, AccountKind.EXTERNAL],
+    )
+    if cursor.rowcount != 1:
+        raise InsufficientFunds("Not enough funds for this movement.", amount="insufficient")
+
+
 def _apply(debit: Account, credit: Account, amount: int) -> None:
     """Move the balances with guarded UPDATEs, taking the two row locks in ascending id
-    order so that crossing transfers (A→B while B→A) queue instead of deadlocking.
-
-    The debit's guard (`balance >= amount`, except for the external world) is checked
-    by PostgreSQL on the latest row version after it gets the lock, so two concurrent
-    spends of the same money cannot both pass it."""
-    table = Account._meta.db_table
-    guarded = (
-        f"UPDATE {table} SET balance = balance - %s WHERE id = %s AND (balance >= %s OR kind = %s)"
-    )
-    credit_sql = f"UPDATE {table} SET balance = balance + %s WHERE id = %s"
+    order so that crossing transfers (A→B while B→A) queue instead of deadlocking."""
+    credit_sql = f"UPDATE {Account._meta.db_table} SET balance = balance + %s WHERE id = %s"
     with connection.cursor() as cursor:
         if debit.pk < credit.pk:
-            cursor.execute(guarded, [amount, debit.pk, amount, AccountKind.EXTERNAL])
-            if cursor.rowcount != 1:
-                raise InsufficientFunds(
-                    "Not enough funds for this movement.", amount="insufficient"
-                )
+            _debit(cursor, debit, amount)
             cursor.execute(credit_sql, [amount, credit.pk])
         else:
             cursor.execute(credit_sql, [amount, credit.pk])
-            cursor.execute(guarded, [amount, debit.pk, amount, AccountKind.EXTERNAL])
-            if cursor.rowcount != 1:
+            try:
+                _debit(cursor, debit, amount)
+            except InsufficientFunds:
                 # We still hold the credit row's lock: undo exactly what we added, so a
                 # caller that catches the error inside its transaction sees no change.
                 cursor.execute(credit_sql, [-amount, credit.pk])
-                raise InsufficientFunds(
-                    "Not enough funds for this movement.", amount="insufficient"
-                )
+                raise
 
 
 def transfer(
@@ -191,8 +193,15 @@ def create_hold(
         first = Hold.objects.filter(idempotency_key=idempotency_key).first()
         if first is not None:
             return first
+    # The payer is debited first, so a refusal writes nothing; the hold account is new
+    # (no other transaction can see or lock it), so it is created with its balance.
+    with connection.cursor() as cursor:
+        _debit(cursor, payer, amount)
     account = Account.objects.create(
-        asset_id=payer.asset_id, kind=AccountKind.HOLD, code=f"hold:{uuid.uuid4().hex}"
+        asset_id=payer.asset_id,
+        kind=AccountKind.HOLD,
+        code=f"hold:{uuid.uuid4().hex}",
+        balance=amount,
     )
     hold = Hold.objects.create(
         asset_id=payer.asset_id,
@@ -202,7 +211,15 @@ def create_hold(
         reference=reference,
         idempotency_key=idempotency_key,
     )
-    transfer(debit=payer, credit=account, amount=amount, kind=kind, reference=reference, hold=hold)
+    Transfer.objects.create(
+        asset_id=payer.asset_id,
+        debit_account=payer,
+        credit_account=account,
+        amount=amount,
+        kind=kind,
+        reference=reference,
+        hold=hold,
+    )
     return hold
 
 
