@@ -5,12 +5,13 @@ Groups: `user.<public key hex>` (a wallet's private feed), `public` (market feed
 """
 
 import asyncio
+import atexit
 import logging
+import os
+import threading
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
@@ -92,28 +93,73 @@ def _transaction_batch() -> _Batch:
 
 
 def deliver(events: list[OutboxEvent]) -> None:
-    """Push events to their groups. A lost push is not lost state: clients catch up
-    from the outbox when they reconnect."""
-    if not events:
-        return
-    try:
-        if _loop_running():
-            # Code that commits while an event loop runs in its thread (a test driving a
-            # browser, an embedding host) cannot block on that loop: push from a thread.
-            with ThreadPoolExecutor(max_workers=1) as pusher:
-                pusher.submit(async_to_sync(send_events), events).result()
-        else:
-            async_to_sync(send_events)(events)
-    except Exception:  # a blinking Redis must not fail the request that committed
-        log.warning("push of %d event(s) failed; clients will catch up", len(events), exc_info=True)
+    """Push events to their groups, from the process's pusher thread: the request or
+    task that committed them does not wait for Redis. A lost push is not lost state:
+    clients catch up from the outbox when they reconnect."""
+    if events:
+        _pusher.push(events)
 
 
-def _loop_running() -> bool:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
+class _Pusher:
+    """One thread per process with its own event loop sends the pushes one batch after
+    the other, in commit order (channels-redis keeps a connection pool per loop, so the
+    loop lives as long as the process). Started on first use, after any fork."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._queue: asyncio.Queue[list[OutboxEvent]] | None = None
+        self._pid = 0
+
+    def push(self, events: list[OutboxEvent]) -> None:
+        loop, queue = self._started()
+        loop.call_soon_threadsafe(queue.put_nowait, events)
+
+    def drain(self, timeout: float = 5) -> None:
+        """Wait until the pushes handed over so far are sent (at exit)."""
+        if self._loop is None or self._queue is None or self._pid != os.getpid():
+            return
+        done = asyncio.run_coroutine_threadsafe(self._queue.join(), self._loop)
+        try:
+            done.result(timeout)
+        except TimeoutError:
+            log.warning("%d push batch(es) not sent at exit", self._queue.qsize())
+
+    def _started(self) -> tuple[asyncio.AbstractEventLoop, "asyncio.Queue[list[OutboxEvent]]"]:
+        with self._lock:
+            if self._loop is None or self._queue is None or self._pid != os.getpid():
+                loop = asyncio.new_event_loop()
+                ready = threading.Event()
+                threading.Thread(
+                    target=self._run, args=(loop, ready), name="event-pusher", daemon=True
+                ).start()
+                ready.wait()
+                self._loop, self._pid = loop, os.getpid()
+            assert self._queue is not None
+            return self._loop, self._queue
+
+    def _run(self, loop: asyncio.AbstractEventLoop, ready: threading.Event) -> None:
+        asyncio.set_event_loop(loop)
+        self._queue = asyncio.Queue()
+        loop.call_soon(ready.set)
+        loop.run_until_complete(self._send_forever(self._queue))
+
+    @staticmethod
+    async def _send_forever(queue: "asyncio.Queue[list[OutboxEvent]]") -> None:
+        while True:
+            events = await queue.get()
+            try:
+                await send_events(events)
+            except Exception:  # a blinking Redis must not stop the pushes that follow
+                log.warning(
+                    "push of %d event(s) failed; clients will catch up", len(events), exc_info=True
+                )
+            finally:
+                queue.task_done()
+
+
+_pusher = _Pusher()
+atexit.register(_pusher.drain)
 
 
 async def send_events(events: list[OutboxEvent]) -> None:
