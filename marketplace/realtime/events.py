@@ -9,7 +9,8 @@ import atexit
 import logging
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from functools import partial
 
 from channels.layers import get_channel_layer
@@ -40,6 +41,10 @@ def is_shared(group: str) -> bool:
 
 def publish(groups: list[str], type: str, data: dict) -> None:
     """Record an event in the outbox of the current transaction; deliver after commit."""
+    gathered = getattr(transaction.get_connection(), "_pm_gathered_events", None)
+    if gathered is not None:
+        gathered.append((groups, type, data))
+        return
     event = OutboxEvent.objects.create(groups=groups, type=type, data=data)
     if not settings.PM_EVENTS_DIRECT:
         return
@@ -61,6 +66,24 @@ def publish_many(events: Iterable[tuple[list[str], str, dict]]) -> None:
         _transaction_batch().add(*rows)
     else:
         deliver(rows)
+
+
+@contextmanager
+def gathered() -> Iterator[None]:
+    """The events that the block publishes go into the outbox together at its end, one
+    multi-row INSERT (an action that announces several changes), in the same order. If
+    the block raises, none is written."""
+    connection = transaction.get_connection()
+    if getattr(connection, "_pm_gathered_events", None) is not None:
+        yield  # an enclosing block writes them
+        return
+    events: list[tuple[list[str], str, dict]] = []
+    connection._pm_gathered_events = events
+    try:
+        yield
+    finally:
+        connection._pm_gathered_events = None
+    publish_many(events)
 
 
 class _Batch(list):

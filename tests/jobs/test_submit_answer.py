@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from marketplace.core.models import OutboxEvent
 from tests.conftest import DOT
 from tests.jobs.market import escrow, job_params, ok, step, submit
 
@@ -63,3 +64,20 @@ def test_a_page_of_jobs_reads_its_escrows_with_the_jobs_not_one_query_each(marke
         job["id"]: str(escrow(job["id"])) for job in more_jobs
     }
     assert [job["escrow"]["amount"] for job in jobs] == [str(3 * DOT), str(3 * DOT), "0"]
+
+
+def test_a_signed_submit_job_is_a_pinned_number_of_statements(market, actions, alice):
+    """The hot path of the market: a change that adds a round trip to it shows here. One
+    transaction: the wallet, the nonce's record, the job, the escrow hold (a guarded
+    debit, the hold account created with its balance, the hold, the transfer), the
+    status and its history, the payer's balances, the outbox events in one INSERT, and
+    the stored answer."""
+    ok(submit(actions, alice), 201)  # the wallet exists; known asset codes are remembered
+    events_before = OutboxEvent.objects.count()
+    with CaptureQueriesContext(connection) as queries:
+        ok(submit(actions, alice), 201)
+    statements = [query["sql"] for query in queries]
+    outbox = [sql for sql in statements if sql.startswith('INSERT INTO "core_outboxevent"')]
+    assert len(outbox) == 1
+    assert OutboxEvent.objects.count() - events_before == 3  # balance, job.status, job.opened
+    assert len(statements) == 18, "\n".join(statements)

@@ -13,6 +13,7 @@ from marketplace.providers import selectors as provider_selectors
 from marketplace.providers import services as provider_services
 from marketplace.providers.models import Provider
 from marketplace.providers.services import Outcome
+from marketplace.realtime import events
 from marketplace.realtime.events import publish, user_group
 from marketplace.wallets.models import Wallet
 from marketplace.wallets.services import notify_balance
@@ -57,7 +58,7 @@ def submit_job(
     least PM_MIN_DEADLINE_SECONDS away (else InvalidParams); with a Data NFT, the owner
     may compute on it (the `job_data_access` hooks raise DataAccessRequired/NotFound);
     the budget is available (else InsufficientFunds)."""
-    with transaction.atomic():
+    with transaction.atomic(), events.gathered():
         job, opened = _open_job(
             wallet,
             model_ref=model_ref,
