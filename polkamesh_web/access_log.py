@@ -1,4 +1,4 @@
-"""The HTTP access log, written by the application (daphne's own runs with `-v 0`).
+"""The HTTP access log, written by the application (uvicorn runs with `--no-access-log`).
 
 One line per request on the `polkamesh.access` logger, at INFO for people's requests
 and at DEBUG for agents' (token-authenticated) ones, whose polling would bury

@@ -173,7 +173,7 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL", "")
 if DATABASE_URL:
     # Connections come from a pool per process (psycopg-pool, Django's built-in support):
-    # under daphne every request runs in a thread of its own, and Django's persistent
+    # under an ASGI server every request runs in a thread of its own, and Django's persistent
     # connections belong to a thread, so without a pool each request opened a new
     # PostgreSQL session (and a burst of requests could exhaust max_connections).
     # The pool checks a connection before handing it out (CONN_HEALTH_CHECKS), so one
@@ -251,6 +251,9 @@ else:
 # With a shared (Redis) layer any process can push directly after commit; the in-memory
 # layer only reaches sockets in its own process, so the web process relays the outbox.
 PM_EVENTS_DIRECT = bool(REDIS_URL)
+# A WebSocket is closed after this long (the client reconnects and catches up): at most
+# channels-redis' group_expiry (a day), which forgets a socket's group memberships.
+PM_WEBSOCKET_MAX_AGE_SECONDS = env_int("PM_WEBSOCKET_MAX_AGE_SECONDS", 24 * 3600)
 PM_OUTBOX_POLL_SECONDS = float(env_str("PM_OUTBOX_POLL_SECONDS", "0.2"))
 PM_OUTBOX_RETENTION_SECONDS = env_int("PM_OUTBOX_RETENTION_SECONDS", 24 * 3600)
 
@@ -388,7 +391,7 @@ SPECTACULAR_SETTINGS = {
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = os.environ.get("STATIC_ROOT") or None  # only for `collectstatic` deployments
-# daphne serves no static files: WhiteNoise does, straight from static/ (no
+# The ASGI server serves no static files: WhiteNoise does, straight from static/ (no
 # collectstatic step for `make run`), with long cache headers in production.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

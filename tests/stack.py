@@ -1,4 +1,4 @@
-"""Real server processes for tests: daphne, Celery workers and beat started as
+"""Real server processes for tests: the web server, Celery workers and beat started as
 subprocesses against the test database (PostgreSQL) and the test Redis."""
 
 import os
@@ -32,13 +32,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for_http(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
+def wait_for_http(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
+    # A first request gets 5 s: on a loaded machine the server's first answer (imports,
+    # connections) can take seconds, and one cut off at 1 s starts over every time.
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited with {process.returncode}")
         try:
-            urllib.request.urlopen(url, timeout=1)
+            urllib.request.urlopen(url, timeout=5)
             return
         except OSError:
             time.sleep(0.2)
@@ -103,11 +105,19 @@ def batch_closer(name: str = "batches", **env):
 
 
 @contextmanager
-def web_server(name: str = "web", **env):
-    """A real daphne process; yields its base URL once it answers."""
+def web_server(name: str = "web", *, server: str = "uvicorn", workers: int = 1, **env):
+    """A real web server, uvicorn as in production (the Procfile) with `workers`
+    processes, or one daphne process (`server="daphne"`, for comparison); yields its
+    base URL once it answers."""
     port = free_port()
-    daphne = ("-m", "daphne", "-b", "127.0.0.1", "-p", str(port))
-    with running(name, *daphne, "polkamesh_web.asgi:application", **env) as (web, _):
+    if server == "daphne":
+        command: tuple[str, ...] = ("-m", "daphne", "-b", "127.0.0.1", "-p", str(port))
+    else:
+        command = (
+            *("-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port)),
+            *("--workers", str(workers), "--lifespan", "off", "--no-access-log"),
+        )
+    with running(name, *command, "polkamesh_web.asgi:application", **env) as (web, _):
         url = f"http://127.0.0.1:{port}"
         wait_for_http(url + "/api/config", web)
         yield url

@@ -1,6 +1,6 @@
 """Django's Redis cache (the rate limits) with one Redis client per process.
 
-Django keeps a cache object per request context, and under daphne every request runs
+Django keeps a cache object per request context, and under an ASGI server every request runs
 in a thread of its own, so the stock `RedisCache` built a new connection pool — and
 opened a new connection — for each request, and a new `redis.Redis` client (with its
 table of ≈ 250 response callbacks) for every command: ≈ 0.2 ms of CPU per command,

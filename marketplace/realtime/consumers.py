@@ -7,10 +7,12 @@ the events of those groups after that id are replayed from the outbox first (a
 client that lost pushes or its connection catches up), then live ones follow; an
 event both replayed and pushed live is sent once."""
 
+import asyncio
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 
 from marketplace.core import jsontext
 from marketplace.core.hooks import groups_for, wallet_for_socket
@@ -27,7 +29,21 @@ class PushDispatch:
     """channels closes stale database connections before every message it dispatches, a
     thread-pool hop per socket per push: with 1,000 sockets the largest cost of a
     broadcast. `event_forward` handlers skip it; what they read from the database goes
-    through `database_sync_to_async`, which closes stale connections itself."""
+    through `database_sync_to_async`, which closes stale connections itself.
+
+    A socket is closed after PM_WEBSOCKET_MAX_AGE_SECONDS: channels-redis forgets a group
+    member a day after it joined (`group_expiry`), so the client reconnects, joins again
+    and catches up (the web server, uvicorn, has no age limit of its own)."""
+
+    async def websocket_connect(self, message):
+        self._too_old = asyncio.get_running_loop().call_later(
+            settings.PM_WEBSOCKET_MAX_AGE_SECONDS, lambda: asyncio.create_task(self.close())
+        )
+        await super().websocket_connect(message)
+
+    async def websocket_disconnect(self, message):
+        self._too_old.cancel()
+        await super().websocket_disconnect(message)
 
     async def dispatch(self, message):
         if message["type"] == "event.forward":

@@ -1,4 +1,4 @@
-"""Agents against a real server: daphne on the test database, clients over HTTP."""
+"""Agents against a real server (uvicorn) on the test database, clients over HTTP."""
 
 import hashlib
 import time
@@ -12,7 +12,7 @@ from tests.stack import web_server
 
 @pytest.fixture
 def server(transactional_db, tmp_path, settings):
-    """A real daphne process; the test's data is committed, so the server sees it. Both
+    """A real web server process; the test's data is committed, so the server sees it. Both
     store artifacts in the test's own folder."""
     store = tmp_path / "artifacts"
     settings.STORAGES = {

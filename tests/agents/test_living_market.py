@@ -1,4 +1,4 @@
-"""The living market end to end, every part a real process: daphne, a Celery worker,
+"""The living market end to end, every part a real process: the web server, a Celery worker,
 Celery beat and the provider agent. Alice subscribes to Carol's Data NFT (a week of
 hourly readings of a known signal) and posts a `builtin:forecast` job over it with
 auto-assign; the agent bids, beat's bid-window sweep assigns it, the agent reads the

@@ -1,4 +1,4 @@
-"""Conservation under chaos: clients move money over HTTP against a real daphne, Celery
+"""Conservation under chaos: clients move money over HTTP against a real web server, Celery
 worker and beat while the test SIGKILLs worker children mid-sweep, restarts Redis
 (losing every queued message) and terminates the PostgreSQL backends of every process.
 

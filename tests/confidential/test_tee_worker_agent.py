@@ -1,4 +1,4 @@
-"""End to end with the real TEE worker: daphne on the test database, a real
+"""End to end with the real TEE worker: the web server on the test database, a real
 `manage.py tee_worker --uri //Dave` process. It registers, staff approve it, alice seals
 a builtin:forecast job (or inputs for a public ONNX model) to its key with a reply key,
 the worker opens, runs, seals and attests, the job settles; alice opens the result with

@@ -1,4 +1,4 @@
-"""Connections are reused across requests: under daphne every request runs in a thread
+"""Connections are reused across requests: under an ASGI server every request runs in a thread
 of its own, so per-thread persistent connections would open a PostgreSQL session (and
 a Redis connection for the rate limits) per request. A pool per process reuses them."""
 

@@ -1,4 +1,4 @@
-"""Browser tests: a real daphne server and Celery worker against the test database
+"""Browser tests: a real web server (uvicorn) and Celery worker against the test database
 (PostgreSQL) and Redis, driven by Debian's chromium through Playwright, with a
 keyring-backed fake wallet injected into every page."""
 
@@ -37,7 +37,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="session")
 def live_server_url(django_db_setup):
-    """daphne + a Celery worker for the whole session, on the test database."""
+    """The web server + a Celery worker for the whole session, on the test database."""
     with web_server("e2e-web") as url, celery_worker("e2e-worker"):
         yield url
 

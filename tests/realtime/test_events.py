@@ -88,3 +88,12 @@ async def test_events_of_a_rolled_back_savepoint_are_not_pushed_but_their_siblin
     assert received == ["first", "second"]
     assert await communicator.receive_nothing(timeout=0.5)
     await communicator.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_socket_is_closed_at_its_maximum_age_before_its_groups_expire(token, settings):
+    settings.PM_WEBSOCKET_MAX_AGE_SECONDS = 1
+    communicator = await connect(token)
+    closed = await communicator.receive_output(timeout=5)
+    assert closed["type"] == "websocket.close"
+    await communicator.wait()
