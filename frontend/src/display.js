@@ -1,7 +1,7 @@
 // Read-side helpers: amounts shown in whole units, and confidential results
 // opened in the browser with the reply key that only this browser holds.
 import { formatAmount } from './amount.js';
-import { getConfig } from './http.js';
+import { getConfig, serverNow } from './http.js';
 import { openSealed } from './seal.js';
 
 const REPLY_KEY_PREFIX = 'polkamesh.replyKey.';
@@ -37,6 +37,7 @@ export function replyKey(id) {
  *   the opened JSON when this browser holds job 7's reply key.
  */
 export async function renderDisplays(root = document) {
+  if (root.querySelectorAll) root.querySelectorAll('[data-pm-total]').forEach(renderTotal);
   const amounts = root.querySelectorAll ? root.querySelectorAll('[data-pm-amount]') : [];
   let config = null;
   for (const el of amounts) {
@@ -123,6 +124,51 @@ async function importReplyKeys(input) {
   await renderDisplays(document);
 }
 
+/** `[data-pm-total][data-pm-unit-price][data-asset][data-pm-count-field]` inside a form:
+ *  its `[data-pm-total-amount]` says the unit price times the count typed into that
+ *  field, in whole units, before anyone signs (exact: BigInt, no floats). */
+async function renderTotal(el) {
+  const field = el.closest('form')?.elements.namedItem(el.dataset.pmCountField);
+  const out = el.querySelector('[data-pm-total-amount]');
+  if (!field || !out) return;
+  const count = field.value.trim();
+  if (!/^[1-9]\d{0,5}$/.test(count)) {
+    out.textContent = '—';
+    return;
+  }
+  const config = await getConfig();
+  const decimals = (config.assets || []).find((a) => a.code === el.dataset.asset)?.decimals;
+  if (decimals === undefined) return;
+  const total = (BigInt(el.dataset.pmUnitPrice) * BigInt(count)).toString();
+  out.textContent = `${formatAmount(total, decimals)} ${el.dataset.asset}`;
+}
+
+// The server's rule (marketplace/core/templatetags/pm.py, TIME_UNITS): one unit, rounded.
+const TIME_UNITS = [
+  [90, 1, 'second'],
+  [90 * 60, 60, 'minute'],
+  [36 * 3600, 3600, 'hour'],
+];
+
+/** `in 8 seconds`, `3 minutes ago`: `seconds` from now (negative: past). */
+export function relativeTime(seconds) {
+  const magnitude = Math.abs(seconds);
+  if (magnitude < 1) return 'now';
+  const [, size, unit] = TIME_UNITS.find(([limit]) => magnitude < limit) || [0, 86400, 'day'];
+  const count = Math.round(magnitude / size);
+  const text = `${count} ${unit}${count === 1 ? '' : 's'}`;
+  return seconds > 0 ? `in ${text}` : `${text} ago`;
+}
+
+/** Every `<time data-pm-relative datetime="…">` says how far it is from now. */
+export function renderRelativeTimes(root = document) {
+  const now = serverNow().getTime(); // the server's clock, as the page's other countdowns
+  for (const el of root.querySelectorAll('time[data-pm-relative][datetime]')) {
+    const at = Date.parse(el.getAttribute('datetime'));
+    if (!Number.isNaN(at)) el.textContent = relativeTime((at - now) / 1000);
+  }
+}
+
 export function initDisplays() {
   document.addEventListener('click', (event) => {
     const button = event.target instanceof Element && event.target.closest('[data-pm-export-reply-key]');
@@ -132,6 +178,11 @@ export function initDisplays() {
     if (event.target instanceof HTMLInputElement && event.target.hasAttribute('data-pm-import-reply-key')) importReplyKeys(event.target);
   });
   renderDisplays(document);
+  // Once a second, so a 10 s bid window counts down and "in 1 minute" becomes "20 seconds ago".
+  setInterval(() => renderRelativeTimes(document), 1000);
+  document.addEventListener('input', (event) => {
+    event.target.form?.querySelectorAll('[data-pm-total]').forEach(renderTotal);
+  });
   document.addEventListener('htmx:afterSettle', (event) => renderDisplays(event.target));
   // Fragments pushed over the WebSocket (hx-swap-oob) settle through htmx too.
   document.addEventListener('htmx:oobAfterSwap', (event) => renderDisplays(event.detail?.target || document));

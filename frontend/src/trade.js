@@ -148,7 +148,8 @@ function initForm(form) {
 }
 
 /** `[data-pm-closes-at]` turns its text to "closing" once the time has come;
- *  `[data-pm-seconds-left]` counts down to it, second by second. */
+ *  `[data-pm-seconds-left]` counts down to it, second by second, and
+ *  `progress[data-pm-window]` fills up to it, then runs while the batch settles. */
 function tick() {
   const now = serverNow().getTime();
   for (const el of document.querySelectorAll('[data-pm-closes-at]')) {
@@ -160,6 +161,10 @@ function tick() {
       badge.dataset.pmEpochStatus = 'closing';
       badge.textContent = 'closing';
     }
+    // The window's bar fills as it runs, and moves without end while the batch settles.
+    const bar = el.querySelector('progress[data-pm-window]');
+    if (bar && left > 0) bar.value = Math.max(0, bar.max - left);
+    else if (bar && bar.hasAttribute('value')) bar.removeAttribute('value');
   }
 }
 

@@ -139,6 +139,10 @@ class Purchase(models.Model):
     def __str__(self) -> str:
         return f"purchase #{self.pk} {self.hours} h for {self.amount} {self.asset}"
 
+    @property
+    def owner_received(self) -> int:
+        return self.amount - self.fee
+
 
 class Reading(models.Model):
     """One time-series point: `ts`, a finite `value`, and the publisher's other keys."""

@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from django.core.paginator import Page, Paginator
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Max, Q, QuerySet, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import Now
 from django.utils import timezone
 
@@ -82,17 +82,34 @@ def subscriptions_of(public_key: str) -> QuerySet[Subscription]:
     )
 
 
+RECEIPTS = 5  # the newest purchases a subscriber sees on the NFT's page
+
+
 def reader_view(item: DataNFT, public_key: str | None) -> dict:
     """What a page shows about one wallet's access to `item`: whether it owns it, its
-    subscription row (active or ended, None if it never subscribed), and whether it may
-    read now."""
+    subscription row (active or ended, None if it never subscribed), whether it may
+    read now, and its newest purchases of it (the receipts)."""
     now = timezone.now()
     subscription = subscriptions_of(public_key).filter(nft=item).first() if public_key else None
     return {
         "is_owner": public_key is not None and item.owner.public_key == public_key,
         "subscription": subscription,
         "can_read": access_for(item, public_key, now) is not None,
+        "receipts": list(subscription.purchases.all()[:RECEIPTS]) if subscription else [],
     }
+
+
+SAMPLE_READINGS = 5
+
+
+def sample(nft_id: int) -> dict:
+    """What anyone may see before paying: how many readings there are, over which span,
+    and the first few of them (the oldest: the stream's live edge stays for subscribers)."""
+    span = Reading.objects.filter(nft_id=nft_id).aggregate(
+        count=Count("id"), first=Min("ts"), last=Max("ts")
+    )
+    rows = list(Reading.objects.filter(nft_id=nft_id).order_by("ts", "id")[:SAMPLE_READINGS])
+    return {**span, "rows": rows}
 
 
 def readings(

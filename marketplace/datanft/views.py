@@ -71,6 +71,7 @@ def detail(request, nft_id: int):
     context = {
         **usage_context(item),
         "decimals": ledger_selectors.asset_decimals(item.asset),
+        "sample": selectors.sample(item.pk),
         **selectors.reader_view(item, _key(request)),
     }
     return render(request, "datanft/detail.html", context)

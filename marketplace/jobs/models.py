@@ -125,6 +125,11 @@ class Job(models.Model):
         return f"job #{self.pk} {self.compute_type} ({self.status})"
 
     @property
+    def deadline_matters(self) -> bool:
+        """Whether the deadline can still expire the job (no result delivered yet)."""
+        return self.status in UNDELIVERED
+
+    @property
     def escrow_state(self) -> str:
         """held / released / refunded / split: the hold closes in the same transaction
         as the status change, so the status says what became of it."""

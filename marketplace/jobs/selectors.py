@@ -181,6 +181,9 @@ def job_view(job: Job, viewer_key: str | None) -> dict:
         "bids": visible_bids(job, viewer_key),
         "escrow": escrow_amount(job),
         "stages": stages(job),
+        # When the job reached its status, and the time its clocks are read against.
+        "status_since": max((event.at for event in job.history.all()), default=job.created_at),
+        "now": timezone.now(),
         "result": json.dumps(job.result_content, indent=2, sort_keys=True)
         if party and job.result_content is not None
         else None,

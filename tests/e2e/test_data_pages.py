@@ -76,17 +76,25 @@ def test_a_subscriber_subscribes_and_reads_the_readings_as_a_chart(
     page = open_as("Alice", f"/data/{traffic_nft}/")
     sign_in(page)
     page.wait_for_selector("[data-pm-subscription=none]")
+    # Before paying: a sample of the stream and the total as the hours are typed.
+    assert len(page.query_selector_all("#pm-sample tbody tr")) == 5
+    assert "48 readings" in page.inner_text("#pm-sample")
     page.fill("form[data-action=purchase_subscription] [name=hours]", "10")
+    page.wait_for_selector("[data-pm-total-amount] >> text=0.1 DOT")
     page.click("form[data-action=purchase_subscription] button")
-    page.wait_for_selector("[data-pm-subscription=active]")
+    page.wait_for_selector("[data-pm-subscription=active] >> text=in 10 hours")
     # The header balance follows over the socket: 5 DOT - 10 h at 0.01 DOT.
     page.wait_for_selector("#pm-header-balances >> text=4.9 DOT")
+    receipt = page.inner_text("[data-pm-receipts] tbody tr")
+    assert "0.1 DOT" in receipt and "10" in receipt
 
     page.click("form[data-action=access_data] button")
     page.wait_for_selector("#pm-readings [data-pm-chart][data-pm-chart-ready] canvas")
     rows = page.query_selector_all("#pm-readings .pm-scroll tbody tr")
     assert len(rows) == 24
     assert page.is_visible("#pm-readings .u-legend")  # uPlot drew, styled by its own CSS
+    # The usage panel counted the token and the read, live: no reload.
+    page.wait_for_selector("#pm-usage [data-pm-accesses='2']")
 
 
 def test_the_catalogue_filters_as_you_type(open_as, traffic_nft, actions, alice):

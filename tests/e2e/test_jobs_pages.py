@@ -166,3 +166,27 @@ def test_a_deadline_too_soon_shows_its_error_next_to_the_field(open_as, fund, al
         "form[data-action=submit_job] [data-form-error]"
     )
     assert page.url.endswith("/jobs/")
+
+
+def test_the_bid_window_counts_down_in_seconds_and_a_settled_job_names_no_deadline(
+    open_as, actions, completed, alice
+):
+    settled = ok(step(actions, alice, completed["id"], "accept"))
+    open_job = ok(submit(actions, alice), 201)
+    page = open_as("Alice", f"/jobs/{open_job['id']}/")
+    clock = f"#pm-job-state-{open_job['id']} [data-pm-clock]"
+    first = re.search(r"Bids close in (\d+) seconds", page.inner_text(clock))
+    assert first, page.inner_text(clock)
+    page.wait_for_function(
+        """([selector, before]) => {
+            const text = document.querySelector(selector).textContent;
+            const left = /Bids close in (\\d+) seconds/.exec(text);
+            return left && Number(left[1]) <= before - 2;
+        }""",
+        arg=[clock, int(first[1])],
+    )
+
+    page.goto(f"/jobs/{settled['id']}/")
+    state = page.inner_text(f"#pm-job-state-{settled['id']}")
+    assert "Settled" in state and "deadline" not in state.lower()
+    assert page.query_selector("dl.pm-facts time") is None  # absolute times only

@@ -52,7 +52,7 @@ def test_a_visitor_sees_pools_the_countdown_and_is_asked_to_sign_in(client, epoc
     assert "10,000 DOT" in page and "50,000 USDT" in page
     assert f"Batch #{epoch['batch_id']}" in page
     assert 'hx-trigger="every 5s, pm:refresh from:body"' in page
-    assert "<progress value=" in page
+    assert "<progress data-pm-window value=" in page
     assert "Sign in with your wallet to submit a sealed intent" in page
     assert 'data-action="submit_intent"' not in page
     assert 'href="/trade/"' in page  # the nav's Trade link

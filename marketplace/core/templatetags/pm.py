@@ -7,7 +7,6 @@ from django import template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.timesince import timesince, timeuntil
 
 from ledger.units import decimals, money, whole_units
 from marketplace.core.identity import address_of
@@ -27,19 +26,34 @@ def units(value, asset: str) -> str:
     return whole_units(int(value or 0), decimals(asset))
 
 
+# (below this many seconds, the unit's size in seconds, its name): the one rule of every
+# relative time, which display.js (`relativeTime`) repeats as it counts them live.
+TIME_UNITS = ((90, 1, "second"), (90 * 60, 60, "minute"), (36 * 3600, 3600, "hour"))
+
+
+def relative_time(seconds: float) -> str:
+    """`in 8 seconds`, `3 minutes ago`, `in 2 hours`, `5 days ago`: one unit, rounded."""
+    if abs(seconds) < 1:
+        return "now"
+    size, unit = next(
+        ((size, unit) for limit, size, unit in TIME_UNITS if abs(seconds) < limit), (86400, "day")
+    )
+    count = int(abs(seconds) / size + 0.5)  # half up, as JavaScript's Math.round
+    text = f"{count} {unit}{'' if count == 1 else 's'}"
+    return f"in {text}" if seconds > 0 else f"{text} ago"
+
+
 @register.filter
 def when(value) -> str:
-    """`<time>` with the relative time as text and the absolute UTC time as title."""
+    """`<time>` with the relative time as text (kept current in the browser) and the
+    absolute UTC time as title."""
     if not value:
         return "—"
-    now = timezone.now()
-    relative = f"{timesince(value, now)} ago" if value <= now else f"in {timeuntil(value, now)}"
-    relative = relative.split(",")[0].replace("\xa0", " ")
     return format_html(
-        '<time datetime="{}" title="{}">{}</time>',
+        '<time datetime="{}" title="{}" data-pm-relative>{}</time>',
         value.isoformat(),
         value.strftime("%Y-%m-%d %H:%M:%S UTC"),
-        relative,
+        relative_time((value - timezone.now()).total_seconds()),
     )
 
 
