@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import DOT
 from tests.datanft.conftest import METADATA
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import shoot, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -95,6 +95,8 @@ def test_a_subscriber_subscribes_and_reads_the_readings_as_a_chart(
     assert page.is_visible("#pm-readings .u-legend")  # uPlot drew, styled by its own CSS
     # The usage panel counted the token and the read, live: no reload.
     page.wait_for_selector("#pm-usage [data-pm-accesses='2']")
+    shoot(page, "data-buy")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
 def test_the_catalogue_filters_as_you_type(open_as, traffic_nft, actions, alice):

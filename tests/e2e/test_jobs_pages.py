@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 from tests.conftest import DOT
-from tests.e2e.conftest import local_input, sign_in
+from tests.e2e.conftest import local_input, shoot, sign_in
 from tests.jobs.market import ok, register, step, submit
 from tests.stack import ARTIFACTS
 
@@ -185,6 +185,8 @@ def test_the_bid_window_counts_down_in_seconds_and_a_settled_job_names_no_deadli
         }""",
         arg=[clock, int(first[1])],
     )
+    shoot(page, "job-bid-window")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
     page.goto(f"/jobs/{settled['id']}/")
     state = page.inner_text(f"#pm-job-state-{settled['id']}")
