@@ -155,9 +155,11 @@ def form_action(
     action: str,
     title: str,
     apply: Callable[..., object],
+    describe: Callable[[object], object] = str,
 ) -> TemplateResponse | None:
     """An admin action that first asks for its inputs: shows `form_class` for the selected
-    rows, then calls `apply(obj, **cleaned_data)` for each of them (`row_action`)."""
+    rows (each as `describe(obj)` says, so the person deciding sees what they decide
+    on), then calls `apply(obj, **cleaned_data)` for each of them (`row_action`)."""
     form = form_class(request.POST if "apply" in request.POST else None)
     if not form.is_valid():
         opts = modeladmin.model._meta
@@ -166,6 +168,7 @@ def form_action(
             "title": title,
             "form": form,
             "queryset": queryset,
+            "rows": [describe(obj) for obj in queryset],
             "action": action,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             "opts": opts,

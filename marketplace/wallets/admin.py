@@ -15,6 +15,7 @@ from marketplace.core.admin_base import (
     log_staff_action,
 )
 from marketplace.core.errors import ApiError
+from marketplace.core.templatetags.pm import when
 
 from . import services
 from .models import ApiToken, SignedAction, Wallet, Withdrawal
@@ -87,7 +88,11 @@ class ApiTokenAdmin(ReadOnlyAdmin):
 
 
 class ReviewForm(forms.Form):
-    note = forms.CharField(max_length=200, help_text="Why; kept with the review.")
+    note = forms.CharField(
+        max_length=200,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Why; kept with the review.",
+    )
 
 
 @admin.register(Withdrawal)
@@ -212,7 +217,22 @@ class WithdrawalAdmin(NoAddDeleteAdmin):
             action=action,
             title=f"{action.capitalize()} withdrawals",
             apply=apply,
+            describe=_under_review,
         )
+
+
+def _under_review(withdrawal: Withdrawal):
+    """What a reviewer checks before deciding: how much, from whom, to where, asked when
+    and by whom released."""
+    return format_html(
+        "{} — <strong>{}</strong> from {} to {}, asked {}; release requested by {}",
+        change_link(withdrawal, f"withdrawal #{withdrawal.pk}"),
+        money(withdrawal.amount, withdrawal.asset),
+        address(withdrawal.wallet.public_key),
+        address(withdrawal.destination),
+        when(withdrawal.created_at),
+        withdrawal.release_requested_by or "nobody",
+    )
 
 
 def _review_fields(withdrawal: Withdrawal) -> dict:
