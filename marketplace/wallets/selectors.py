@@ -5,6 +5,7 @@ from ledger import codes as ledger_codes
 from ledger import selectors as ledger_selectors
 
 from .models import ApiToken, ReviewState, Wallet, Withdrawal, WithdrawalStatus
+from .statement import describe
 
 
 def wallet_for_token(raw: str) -> Wallet | None:
@@ -41,10 +42,12 @@ STATEMENT_PAGE_SIZE = 20
 
 
 def statement_page(public_key: str, number) -> Page:
-    """One page of the wallet's statement, each entry marked `direction` in/out."""
+    """One page of the wallet's statement, each entry marked `direction` in/out and
+    described in words (`line`: statement.describe)."""
     entries = ledger_selectors.statement(public_key)
     page = Paginator(entries, STATEMENT_PAGE_SIZE).get_page(number)
     mine = ledger_codes.user(public_key)
     for entry in page.object_list:
         entry.direction = "in" if entry.credit_account.code == mine else "out"
+        entry.line = describe(entry.kind, entry.reference, entry.direction)
     return page
