@@ -281,3 +281,12 @@ def dispute_story(job: Job) -> dict:
         "provider": provider,
         "stake": providers_selectors.stake_of(provider) if provider else None,
     }
+
+
+def bids_of(public_key: str) -> QuerySet[Bid]:
+    """A provider wallet's bids, newest first, with their jobs."""
+    return (
+        Bid.objects.filter(provider__wallet__public_key=public_key)
+        .select_related("job")
+        .order_by("-id")
+    )

@@ -7,7 +7,7 @@ import pytest
 from tests.conftest import DOT, USDT
 from tests.datanft.conftest import METADATA
 from tests.intents.support import RESERVE_DOT, RESERVE_USDT, Trader, close_window
-from tests.jobs.market import register, submit
+from tests.jobs.market import register, step, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +18,8 @@ def market_section(page: str) -> str:
 
 def test_an_empty_market_says_what_to_do_next(client):
     page = client.get("/").content.decode()
-    assert "A decentralized marketplace for AI compute and data" in page  # the intro stays
+    assert "A marketplace for AI compute and data" in page  # the intro stays
+    assert '<a href="/jobs/"><strong>Buy compute →</strong>' in page  # the markets are links
     market = market_section(page)
     assert "No jobs yet" in market and "Post the first AI job</a>" in market
     assert 'No trades yet. <a href="/trade/">Submit a sealed intent</a>' in market
@@ -75,3 +76,23 @@ def test_the_latest_batches_show_their_price_and_link_to_the_batch(
 def test_a_reconnecting_page_gets_just_the_market_section(client):
     html = client.get("/", headers={"HX-Request": "true"}).content.decode()
     assert html.lstrip().startswith('<section id="pm-market"') and "<html" not in html
+
+
+def test_a_signed_in_wallet_sees_its_own_jobs_bids_data_and_trades(
+    client, actions, fund, alice, bob
+):
+    fund(alice, 100 * DOT)
+    fund(bob, 1000 * DOT)
+    register(actions, bob)
+    job = submit(actions, alice).json()
+    assert step(actions, bob, job["id"], "bids", price=str(DOT), sla_seconds=600).status_code == 201
+    actions.client = client  # the test client keeps the session cookie
+    assert actions.post("/api/auth/login", alice, "login", {}).status_code == 200
+    page = client.get("/").content.decode()
+    mine = page[page.index('id="pm-my-jobs"') : page.index('id="pm-my-bids"')]
+    assert f'href="/jobs/{job["id"]}/"' in mine and "10 DOT budget" in mine
+    assert "No bids." in page and "No trades." in page and "No data yet." in page
+
+    assert actions.post("/api/auth/login", bob, "login", {}).status_code == 200
+    bids = client.get("/").content.decode().split('id="pm-my-bids"')[1].split("</article>")[0]
+    assert f'href="/jobs/{job["id"]}/">Job #{job["id"]}</a> · 1 DOT' in bids
