@@ -22,7 +22,11 @@ function fillFromForm(template, form) {
     const field = form.elements.namedItem(name);
     if (!field || !('value' in field)) return '';
     const option = field.selectedOptions?.[0];
-    return (option ? option.textContent : field.value).trim();
+    const text = (option ? option.textContent : field.value).trim();
+    if (!/^\d+(\.\d+)?$/.test(text)) return text;
+    // 1000 → 1,000: whole units grouped the way people read amounts
+    const [whole, fraction] = text.split('.');
+    return whole.replace(/\B(?=(\d{3})+$)/g, ',') + (fraction ? `.${fraction}` : '');
   });
 }
 

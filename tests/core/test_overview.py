@@ -18,7 +18,7 @@ def market_section(page: str) -> str:
 
 def test_an_empty_market_says_what_to_do_next(client):
     page = client.get("/").content.decode()
-    assert "A marketplace for AI compute and data" in page  # the intro stays
+    assert "A decentralized marketplace for AI compute and data" in page  # the intro stays
     assert '<a href="/jobs/"><strong>Buy compute →</strong>' in page  # the markets are links
     market = market_section(page)
     assert "No jobs yet" in market and "Post the first AI job</a>" in market

@@ -17,12 +17,13 @@ def test_signing_in_shows_the_address_and_faucet_funds_arrive_live(open_as):
     sign_in(page)
     assert "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY" in page.inner_text("main")
     page.select_option("form[data-action=faucet] select[name=asset]", "DOT")
-    page.fill("form[data-action=faucet] input[name=amount]", "2.5")
+    page.fill("form[data-action=faucet] input[name=amount]", "1000")
     page.click("form[data-action=faucet] button")
+    page.wait_for_selector("#pm-toasts >> text=Got 1,000 test DOT")
     # No reload: the balance arrives over /ws/live/ after the faucet commits.
-    page.wait_for_selector("#pm-header-balances >> text=2.5 DOT")
-    page.wait_for_selector("#pm-balances tr[data-asset=DOT] >> text=2.5 DOT")
-    page.wait_for_selector("#pm-statement >> text=+2.5 DOT")
+    page.wait_for_selector("#pm-header-balances >> text=1,000 DOT")
+    page.wait_for_selector("#pm-balances tr[data-asset=DOT] >> text=1,000 DOT")
+    page.wait_for_selector("#pm-statement >> text=+1,000 DOT")
 
 
 def test_a_wrong_amount_shows_its_error_next_to_the_field(open_as):
@@ -32,3 +33,7 @@ def test_a_wrong_amount_shows_its_error_next_to_the_field(open_as):
     page.click("form[data-action=faucet] button")
     error = page.wait_for_selector("form[data-action=faucet] [data-error-for=amount]:not(:empty)")
     assert "at most 1000 DOT per request" in error.inner_text()
+    form = "form[data-action=faucet]"
+    page.fill(f"{form} input[name=amount]", "10")  # the next try: the old error goes
+    page.wait_for_selector(f"{form} [data-error-for=amount]:empty", state="attached")
+    assert page.get_attribute(f"{form} input[name=amount]", "aria-invalid") is None
