@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tests.jobs.conftest import (  # noqa: F401  (a disputed job, for the console's tests)
+from tests.chain.conftest import chain  # noqa: F401  (the console's reconciliation panel)
+from tests.jobs.conftest import (  # noqa: F401  (disputed and settled jobs, for the console)
     assigned,
     bid,
     completed,
@@ -15,6 +16,7 @@ from tests.jobs.conftest import (  # noqa: F401  (a disputed job, for the consol
     in_progress,
     job,
     market,
+    settled,
 )
 from tests.stack import ARTIFACTS, ROOT, celery_worker, web_server
 
