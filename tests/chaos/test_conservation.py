@@ -171,7 +171,7 @@ def buyer(recorder: Recorder, owner: Client, provider: Client, stop: threading.E
             "/api/jobs",
             "submit_job",
             {
-                "model_ref": "builtin:echo",
+                "model_ref": "builtin:summary",
                 "data_ref": "inline:{}",
                 "compute_type": "cpu",
                 "asset": "DOT",

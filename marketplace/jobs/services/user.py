@@ -35,6 +35,7 @@ from .steps import (
     _settle,
     bid_data,
 )
+from .terms import check_terms
 
 
 def submit_job(
@@ -54,11 +55,15 @@ def submit_job(
     """Post a job, hold its budget in escrow and announce it to the providers that can
     run it (`job.opened`).
 
-    Preconditions: budget ≥ PM_MIN_BUDGET of the asset (else BelowMinimum); deadline at
-    least PM_MIN_DEADLINE_SECONDS away (else InvalidParams); with a Data NFT, the owner
-    may compute on it (the `job_data_access` hooks raise DataAccessRequired/NotFound);
-    the budget is available (else InsufficientFunds)."""
+    Preconditions: the job can run (`terms.check_terms`: a known built-in model, inline
+    JSON that parses, an ONNX model the wallet may read with inputs that fit its
+    signature; else InvalidParams, checked before any money moves); budget ≥
+    PM_MIN_BUDGET of the asset (else BelowMinimum); deadline at least
+    PM_MIN_DEADLINE_SECONDS away (else InvalidParams); with a Data NFT, the owner may
+    compute on it (the `job_data_access` hooks raise DataAccessRequired/NotFound); the
+    budget is available (else InsufficientFunds)."""
     with transaction.atomic(), events.gathered():
+        check_terms(wallet, model_ref=model_ref, data_ref=data_ref, data_nft_id=data_nft_id)
         job, opened = _open_job(
             wallet,
             model_ref=model_ref,
