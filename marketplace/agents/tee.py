@@ -147,6 +147,8 @@ def attest(
         "result_hash": result_digest,
         "attestation_proof": signer.sign(message),
         "encrypted_result": seal(payload["reply_public_key"], document),
+        # A document that says why it could not run is no result: the buyer is refunded.
+        "outcome": "error" if "error" in document else "success",
     }
 
 

@@ -8,7 +8,7 @@ from marketplace.core.rest import AddressField, AmountField
 from marketplace.wallets.actions import AssetField
 
 from . import services
-from .models import MAX_REPORT_CHARS, MAX_RESULT_BYTES, MAX_SEALED_BYTES
+from .models import MAX_REPORT_CHARS, MAX_RESULT_BYTES, MAX_SEALED_BYTES, Outcome
 from .serializers import (
     HexKeyField,
     ProofField,
@@ -78,12 +78,18 @@ class AttestParams(serializers.Serializer):
         required=False,
         help_text="base64 sealed box of the result to the payload's reply_public_key",
     )
+    outcome = serializers.ChoiceField(
+        choices=Outcome.choices,
+        default=Outcome.SUCCESS,
+        help_text='"error": the worker could not run the job; the owner is refunded',
+    )
 
 
 class AttestResult(serializers.Serializer):
     id = serializers.IntegerField()
     job_id = serializers.IntegerField()
     status = serializers.CharField()
+    outcome = serializers.CharField()
     result_hash = serializers.CharField()
     attested_at = serializers.DateTimeField()
     action_id = serializers.IntegerField(read_only=True)
@@ -100,6 +106,7 @@ def record_attestation(wallet, params, ctx):
             "id": confidential.pk,
             "job_id": confidential.job_id,
             "status": confidential.job.status,
+            "outcome": confidential.outcome,
             "result_hash": confidential.result_hash,
             "attested_at": confidential.attested_at,
         }

@@ -18,6 +18,14 @@ MAX_RESULT_BYTES = 256 * 1024 + SEAL_OVERHEAD
 MAX_REPORT_CHARS = 16 * 1024
 
 
+class Outcome(models.TextChoices):
+    """What the worker attested: a result, or that it could not run the job (the
+    sealed result then says why, to the owner only)."""
+
+    SUCCESS = "success"
+    ERROR = "error"
+
+
 class WorkerStatus(models.TextChoices):
     PENDING = "pending"
     APPROVED = "approved"
@@ -66,6 +74,7 @@ class ConfidentialJob(models.Model):
     result_hash = models.CharField(max_length=64, blank=True)
     attestation_proof = models.CharField(max_length=130, blank=True, help_text="0x + hex")
     encrypted_result = models.TextField(blank=True, help_text="base64 sealed box to the owner")
+    outcome = models.CharField(max_length=8, choices=Outcome.choices, blank=True)
     attested_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

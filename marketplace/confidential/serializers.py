@@ -123,6 +123,7 @@ class ConfidentialJobSerializer(serializers.ModelSerializer):
             "escrow_state",
             "payload_hash",
             "encrypted_payload",
+            "outcome",
             "result_hash",
             "encrypted_result",
             "attested_at",

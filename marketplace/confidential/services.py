@@ -18,7 +18,7 @@ from marketplace.wallets.models import Wallet
 from marketplace.wallets.signing import verify_signature
 
 from . import selectors
-from .models import ConfidentialJob, TeeWorker, WorkerStatus
+from .models import ConfidentialJob, Outcome, TeeWorker, WorkerStatus
 
 # The underlying job is public (GET /api/jobs): it names no model and no data, only the
 # hash of the sealed payload.
@@ -101,9 +101,12 @@ def record_attestation(
     result_hash: str,
     attestation_proof: bytes,
     encrypted_result: bytes | None = None,
+    outcome: str = Outcome.SUCCESS,
 ) -> ConfidentialJob:
     """The worker attests confidential job `job_id`: a valid proof settles the
-    underlying job (price - fee to the worker, the fee to the treasury).
+    underlying job (price - fee to the worker, the fee to the treasury). With `outcome`
+    "error" the worker attests that it could not run the job (the sealed result says
+    why): the escrow returns to the owner and the job is cancelled, nothing paid.
 
     Preconditions: the job exists (else NotFound); the wallet is its worker (else
     Forbidden), still approved (else InvalidState); the proof is the worker wallet's
@@ -124,12 +127,21 @@ def record_attestation(
                 "and this result hash.",
                 {"attestation_proof": "does not verify"},
             )
-        confidential.job = job_services.settle_attested_job(
-            wallet,
-            job_id=confidential.job_id,
-            result_hash=result_hash,
-            note=f"attested by TEE worker {tee.wallet.address}",
-        )
+        if outcome == Outcome.ERROR:
+            confidential.job = job_services.refund_failed_attested_job(
+                wallet,
+                job_id=confidential.job_id,
+                result_hash=result_hash,
+                note=f"TEE worker {tee.wallet.address} could not run it; refunded",
+            )
+        else:
+            confidential.job = job_services.settle_attested_job(
+                wallet,
+                job_id=confidential.job_id,
+                result_hash=result_hash,
+                note=f"attested by TEE worker {tee.wallet.address}",
+            )
+        confidential.outcome = outcome
         confidential.result_hash = result_hash
         confidential.attestation_proof = "0x" + attestation_proof.hex()
         confidential.encrypted_result = (
@@ -137,7 +149,13 @@ def record_attestation(
         )
         confidential.attested_at = timezone.now()
         confidential.save(
-            update_fields=["result_hash", "attestation_proof", "encrypted_result", "attested_at"]
+            update_fields=[
+                "outcome",
+                "result_hash",
+                "attestation_proof",
+                "encrypted_result",
+                "attested_at",
+            ]
         )
     return confidential
 

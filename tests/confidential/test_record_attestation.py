@@ -340,3 +340,36 @@ def test_verify_attestation_rechecks_the_stored_proof(actions, dave, confidentia
 
 def test_verify_attestation_of_an_unknown_job_is_404(api):
     assert error(api.get("/api/confidential-jobs/999999/attestation")) == (404, "not_found")
+
+
+def test_a_worker_that_could_not_run_the_job_is_paid_nothing_and_the_owner_is_refunded(
+    actions, alice, dave, confidential, worker_key, reply_key
+):
+    # The worker's side as the TEE worker agent does it, on a model nobody runs: the
+    # sealed document says why, and the attestation says it is an error.
+    from marketplace.agents import tee
+    from marketplace.agents.client import Signer
+
+    item = ConfidentialJob.objects.get(pk=confidential["id"])
+    payload = {**forecast_payload(reply_key), "model_ref": "builtin:nope"}
+    item.encrypted_payload = seal(worker_key, payload)
+    item.payload_hash = tee.payload_hash(item.encrypted_payload)
+    item.save(update_fields=["encrypted_payload", "payload_hash"])
+    params = tee.attest(worker_key, Signer.from_uri("//Dave"), item.pk, item.encrypted_payload)
+    assert params["outcome"] == "error"
+
+    answer = ok(attest(actions, dave, item.pk, params))
+
+    assert (answer["status"], answer["outcome"]) == ("cancelled", "error")
+    assert (balance(alice), balance(dave), treasury()) == (100 * DOT, 100 * DOT, 0)
+    assert (stake(dave), escrow(confidential["job_id"])) == (200 * DOT, 0)
+    job = Job.objects.get(pk=confidential["job_id"])
+    assert (job.escrow_state, job.result_hash) == ("refunded", params["result_hash"])
+    assert job.assigned_provider.jobs_completed == 0
+    # The owner still opens the sealed document that says what went wrong.
+    row = ConfidentialJob.objects.get(pk=item.pk)
+    opened = json.loads(SealedBox(reply_key).decrypt(base64.b64decode(row.encrypted_result)))
+    assert opened == {"model_ref": "builtin:nope", "error": "unknown model_ref"}
+    # Attesting again (say, as a success) finds the job closed.
+    again = {**params, "outcome": "success"}
+    assert error(attest(actions, dave, item.pk, again)) == (409, "invalid_state")

@@ -10,7 +10,7 @@ escrow: the hold is posted or voided exactly once, in the transaction that chang
 status. When a provider row is locked too, it is locked after the job row (and
 `unbond` locks only the provider), so the order never crosses."""
 
-from .direct import settle_attested_job, submit_direct_job
+from .direct import refund_failed_attested_job, settle_attested_job, submit_direct_job
 from .staff import resolve_dispute
 from .steps import bid_data
 from .sweeps import (
@@ -51,6 +51,7 @@ __all__ = [
     "expire_overdue",
     "mark_in_progress",
     "open_task",
+    "refund_failed_attested_job",
     "release_ended_reviews",
     "release_verified",
     "resolve_dispute",

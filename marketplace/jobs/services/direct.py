@@ -1,19 +1,20 @@
 """Direct orders: a job placed with one provider, settled by a verified proof (the
-confidential market's TEE attestations) instead of the owner's review."""
+confidential market's TEE attestations) instead of the owner's review, or refunded when
+the provider attests that it could not run the job."""
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from marketplace.core import errors
+from marketplace.core import errors, hooks
 from marketplace.providers import selectors as provider_selectors
 from marketplace.providers import services as provider_services
 from marketplace.wallets.models import Wallet
 from marketplace.wallets.services import notify_balance
 
 from ..models import Job, JobStatus, Resolution
-from .steps import _open_job, _record, _settle
-from .verified import deliver_verified
+from .steps import _open_job, _record, _refund, _settle
+from .verified import deliver_verified, lock_verified_delivery
 
 
 def submit_direct_job(
@@ -73,4 +74,22 @@ def settle_attested_job(wallet: Wallet, *, job_id: int, result_hash: str, note: 
             wallet, job_id=job_id, result_ref="attested", result_hash=result_hash, note=note
         )
         _settle(job, Resolution.RELEASE, timezone.now(), notify_balance, note=note)
+    return job
+
+
+def refund_failed_attested_job(wallet: Wallet, *, job_id: int, result_hash: str, note: str) -> Job:
+    """The assigned provider attested that it could not run the job (its sealed result
+    says why, to the owner only): record the result hash, return the whole escrow to the
+    owner and cancel the job. Nothing is paid for a failure; nobody is slashed, as the
+    provider answered in time.
+
+    Preconditions: those of `settle_attested_job`."""
+    now = timezone.now()
+    with transaction.atomic():
+        job = lock_verified_delivery(wallet, job_id, now)
+        job.result_ref = "attested"
+        job.result_hash = result_hash
+        _refund(job, notify_balance, kind="escrow_refund")
+        _record(job, JobStatus.CANCELLED, now, note=note, fields=["result_ref", "result_hash"])
+        hooks.run_job_unfinished(job)
     return job

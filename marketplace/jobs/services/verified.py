@@ -80,15 +80,21 @@ def deliver_verified(
     (else Forbidden); it is delivered only this way (else InvalidState), assigned or in
     progress (else InvalidState) and before its deadline (else DeadlinePassed)."""
     now = timezone.now()
+    job = lock_verified_delivery(wallet, job_id, now)
+    job.result_ref = result_ref
+    job.result_hash = result_hash
+    _record(job, JobStatus.COMPLETED, now, note=note, fields=["result_ref", "result_hash"])
+    return job
+
+
+def lock_verified_delivery(wallet: Wallet, job_id: int, now: datetime) -> Job:
+    """The job, locked, once `deliver_verified`'s preconditions hold for `wallet`."""
     job = _lock(job_id)
     _require_assigned(job, wallet)
     if not job.attested_delivery:
         raise errors.InvalidState(f"Job {job.pk} is delivered by hand.")
     _require_status(job, JobStatus.ASSIGNED, JobStatus.IN_PROGRESS)
     _require_before_deadline(job, now)
-    job.result_ref = result_ref
-    job.result_hash = result_hash
-    _record(job, JobStatus.COMPLETED, now, note=note, fields=["result_ref", "result_hash"])
     return job
 
 
