@@ -171,14 +171,25 @@ def stages(job: Job) -> dict:
 
 def job_view(job: Job, viewer_key: str | None) -> dict:
     """What the job page shows this viewer: its bids (all for the parties, a bidder its
-    own), the escrow, the stages, and for the parties the delivered result."""
+    own), the escrow, the stages, the providers' declines, whether the bid window closed
+    with no bid, and for the parties the delivered result."""
     party = is_party(job, viewer_key)
     provider = job.assigned_provider
+    bids = visible_bids(job, viewer_key)
+    window_left = (job.bid_window_ends_at - timezone.now()).total_seconds()
+    waiting = job.status == JobStatus.REGISTERED and not any(
+        bid.status == BidStatus.OPEN for bid in bids
+    )
     return {
         "job": job,
         "is_owner": viewer_key is not None and job.owner.public_key == viewer_key,
         "is_provider": provider is not None and provider.wallet.public_key == viewer_key,
-        "bids": visible_bids(job, viewer_key),
+        "bids": bids,
+        # Registered with no open bid: after the window, "nobody bid yet" and the
+        # refund; before it, the page asks for itself again when the window closes.
+        "nobody_bid": waiting and window_left <= 0,
+        "window_left": int(window_left) + 1 if waiting and window_left > 0 else None,
+        "declines": [event for event in job.history.all() if event.declined_by_id],
         "escrow": escrow_amount(job),
         "stages": stages(job),
         # When the job reached its status, and the time its clocks are read against.

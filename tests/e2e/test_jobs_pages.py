@@ -192,3 +192,49 @@ def test_the_bid_window_counts_down_in_seconds_and_a_settled_job_names_no_deadli
     state = page.inner_text(f"#pm-job-state-{settled['id']}")
     assert "Settled" in state and "deadline" not in state.lower()
     assert page.query_selector("dl.pm-facts time") is None  # absolute times only
+
+
+def test_when_nobody_bids_the_owner_reads_the_providers_reasons_and_refunds_in_one_click(
+    open_as, actions, fund, alice, bob, carol
+):
+    from django.utils import timezone
+
+    from marketplace.jobs.models import Job
+
+    fund(alice, 50 * DOT)
+    for provider in (bob, carol):
+        fund(provider, 1000 * DOT)
+        register(actions, provider)
+    job_id = ok(submit(actions, alice), 201)["id"]
+    reasons = [
+        (bob, "Our GPUs are booked until Friday."),
+        (carol, "We do not run ipfs://model: upload it as an ONNX artifact."),
+    ]
+    for provider, reason in reasons:
+        ok(step(actions, provider, job_id, "decline", reason=reason))
+    Job.objects.filter(pk=job_id).update(bid_window_ends_at=timezone.now() + timedelta(seconds=15))
+
+    page = open_as("Alice", "/jobs/")
+    sign_in(page)
+    page.goto(f"/jobs/{job_id}/")
+    page.wait_for_selector(f"#pm-bids-{job_id} >> text=No bids yet")
+    page.evaluate("window.__pmSamePage = true")
+
+    # The window closes while the page is open: it turns without a reload.
+    panel = page.wait_for_selector("#pm-nobody-bid", timeout=30_000)
+    assert page.evaluate("window.__pmSamePage") is True
+    for _, reason in reasons:
+        assert reason in panel.inner_text()
+    assert "Declined" in page.inner_text(f"#pm-job-state-{job_id} .pm-timeline")
+    page.wait_for_selector("#pm-header-balances >> text=40 DOT")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    shoot(page, "job-nobody-bid")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.click("#pm-nobody-bid [data-refund]")
+    page.wait_for_selector(f"#pm-job-state-{job_id} [data-status=cancelled]")
+    page.wait_for_selector("#pm-header-balances >> text=50 DOT")
+    assert "refunded" in page.inner_text(f"#pm-job-state-{job_id} [data-escrow]")
+    shoot(page, "job-refunded")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -166,6 +166,58 @@ def test_a_cancelled_job_ends_its_stages_there_and_shows_the_refund(client, canc
     assert 'data-state="done">Cancelled' in html and 'max="2"' in html
 
 
+def close_the_bid_window(job_id: int) -> None:
+    from django.utils import timezone
+
+    from marketplace.jobs.models import Job
+
+    Job.objects.filter(pk=job_id).update(bid_window_ends_at=timezone.now())
+
+
+def test_while_the_bid_window_is_open_the_owners_page_asks_for_itself_when_it_closes(
+    client, actions, job, alice
+):
+    sign_in(client, actions, alice)
+    html = page(client, f"/jobs/{job['id']}/")
+    assert 'hx-trigger="load delay:' in html and "Nobody bid yet" not in html
+
+
+def test_after_the_window_with_no_bids_the_owner_reads_the_declines_and_can_refund(
+    client, actions, job, alice, bob, carol, fund
+):
+    fund(carol, 1000 * DOT)
+    register(actions, carol)
+    ok(step(actions, bob, job["id"], "bids", price=str(8 * DOT), sla_seconds=60), 201)
+    ok(step(actions, bob, job["id"], "decline", reason="our GPUs are booked until Friday"))
+    ok(step(actions, carol, job["id"], "decline", reason="no runner for ipfs://model"))
+    close_the_bid_window(job["id"])
+    sign_in(client, actions, alice)
+
+    html = page(client, f"/jobs/{job['id']}/")
+
+    panel = html[
+        html.index('id="pm-nobody-bid"') : html.index(
+            "</article>", html.index('id="pm-nobody-bid"')
+        )
+    ]
+    assert "Nobody bid yet" in panel
+    assert "our GPUs are booked until Friday" in panel and "no runner for ipfs://model" in panel
+    assert 'data-action="cancel_job"' in panel and "Refund 10 DOT now" in panel
+    assert "No bids came in before the window closed" not in html  # bob's withdrawn bid shows
+    assert 'data-status="withdrawn">Withdrawn' in html
+    assert 'hx-trigger="load delay:' not in html
+
+
+def test_the_timeline_shows_each_decline_with_its_reason_to_anyone(client, actions, assigned, bob):
+    ok(step(actions, bob, assigned["id"], "decline", reason="the input stream went silent"))
+
+    html = page(client, f"/jobs/{assigned['id']}/")
+
+    assert 'data-status="declined">Declined</span>' in html
+    assert "the input stream went silent" in html and "back to bidding" in html
+    assert "Nobody bid yet" not in html  # a visitor is not offered the owner's refund
+
+
 def test_the_body_fragment_is_the_jobs_state_and_bids(client, job):
     html = page(client, f"/jobs/{job['id']}/body")
     assert html.lstrip().startswith(f'<div id="pm-job-{job["id"]}"')

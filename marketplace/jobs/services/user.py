@@ -167,12 +167,7 @@ def decline_job(wallet: Wallet, *, job_id: int, reason: str) -> Job:
                 status=BidStatus.WITHDRAWN
             )
             JobEvent.objects.create(
-                job=job,
-                status=job.status,
-                at=now,
-                note=f"{provider.name} declined",
-                declined_by=provider,
-                reason=reason,
+                job=job, status=job.status, at=now, declined_by=provider, reason=reason
             )
         publish(
             [user_group(job.owner.public_key), user_group(wallet.public_key)],
@@ -190,7 +185,8 @@ def decline_job(wallet: Wallet, *, job_id: int, reason: str) -> Job:
 def _give_back(job: Job, provider: Provider, reason: str, now: datetime) -> None:
     """The assigned provider's decline (decline_job): back to bidding, or refunded."""
     started = job.status == JobStatus.IN_PROGRESS
-    note = f"{provider.name} declined {'after starting' if started else 'before starting'}"
+    # The entry names the provider and its reason: the note says what followed.
+    note = "after starting" if started else "before starting"
     if started:
         slashed = provider_services.slash_for_declined_job(
             provider, job_id=job.pk, price=job.price, owner=job.owner.public_key
