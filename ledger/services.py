@@ -94,7 +94,10 @@ def _debit(cursor: CursorWrapper, account: Account, amount: int) -> None:
         [amount, account.pk, amount, AccountKind.EXTERNAL],
     )
     if cursor.rowcount != 1:
-        raise InsufficientFunds("Not enough funds for this movement.", amount="insufficient")
+        raise InsufficientFunds(
+            "Not enough funds for this movement.",
+            amount="That is more than your available balance.",
+        )
 
 
 def _apply(debit: Account, credit: Account, amount: int) -> None:
@@ -473,7 +476,8 @@ def _apply_deltas(delta: dict[int, int]) -> None:
             for account_id, balance, kind in cursor.fetchall():
                 if kind != AccountKind.EXTERNAL and balance + delta[account_id] < 0:
                     raise InsufficientFunds(
-                        "Not enough funds for this movement.", amount="insufficient"
+                        "Not enough funds for this movement.",
+                        amount="That is more than your available balance.",
                     )
             rows = ", ".join(["(%s, %s)"] * len(chunk))
             cursor.execute(

@@ -220,7 +220,7 @@ export function showErrors(form, err) {
   for (const [path, text] of flattenFields(err?.fields)) {
     const slot = errorSlot(form, path);
     if (slot) slot.textContent = slot.textContent ? `${slot.textContent} ${text}` : text;
-    else unplaced.push(`${path}: ${text}`);
+    else unplaced.push(text); // the messages are sentences: no field code in front
     const control = form.elements.namedItem(path);
     if (control && control.setAttribute) {
       control.setAttribute('aria-invalid', 'true');

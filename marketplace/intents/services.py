@@ -163,7 +163,8 @@ def submit_intent(
     window_closed), enough available `token_in` (409 insufficient_funds)."""
     if token_in == token_out:
         raise errors.InvalidParams(
-            "Choose two different assets to swap.", {"token_out": "same as the asset sold"}
+            "Choose two different assets to swap.",
+            {"token_out": "Choose an asset other than the one you sell."},
         )
     if decode_sealed(sealed_intent) is None:
         raise errors.InvalidParams(
