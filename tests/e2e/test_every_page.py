@@ -66,6 +66,7 @@ def demo_market(transactional_db, actions, api, alice, bob, fund):
         "overview": "/",
         "jobs": "/jobs/",
         "job": f"/jobs/{job['id']}/",
+        "models": "/models/",
         "provide": "/provide/",
         "data": "/data/",
         "data-detail": f"/data/{sensor.pk}/",
