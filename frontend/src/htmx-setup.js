@@ -16,8 +16,8 @@ htmx.defineExtension('pm-live', {
     const template = document.createElement('template');
     template.innerHTML = text;
     for (const el of Array.from(template.content.children)) {
-      const oob = el.getAttribute('hx-swap-oob');
-      if (oob === null) continue;
+      // the ws extension swaps every top-level element, one without hx-swap-oob by its id
+      const oob = el.getAttribute('hx-swap-oob') || 'true';
       const colon = oob.indexOf(':');
       const selector = colon >= 0 ? oob.slice(colon + 1) : el.id && `#${CSS.escape(el.id)}`;
       if (!selector || !document.querySelector(selector)) el.remove();
