@@ -25,6 +25,21 @@ FUNDING = {
     "ASTR": 100_000 * 10**12,
 }
 
+# The trading pools load_demo seeds, each against USDT (marketplace/intents/demo.py):
+# (asset, decimals, whole units, whole USDT); 1 DOT = 5, 1 KSM = 20, 1 ASTR = 0.05 USDT.
+POOLS = (("DOT", 10, 10_000, 50_000), ("KSM", 12, 2_500, 50_000), ("ASTR", 12, 1_000_000, 50_000))
+USDT_DECIMALS = 6
+
+
+def pool_liquidity() -> dict[str, int]:
+    """What the seeded pools hold in all, per asset, in its smallest unit."""
+    held = {"USDT": 0}
+    for asset, decimals, units, usdt in POOLS:
+        held[asset] = held.get(asset, 0) + units * 10**decimals
+        held["USDT"] += usdt * 10**USDT_DECIMALS
+    return held
+
+
 GALLERY_FORECASTER = "Traffic forecaster (next 24 h)"
 GALLERY_DETECTOR = "Traffic anomaly detector"
 

@@ -1,11 +1,9 @@
 """Demo data for `make run`: three pools around USDT (idempotent). DOT, KSM and ASTR
 have no pool with each other, so trades between them take a route of two pools."""
 
-from .services import seed_pool
+from marketplace.core.demo import POOLS, USDT_DECIMALS
 
-# (asset, decimals, whole units, whole USDT): 1 DOT = 5, 1 KSM = 20, 1 ASTR = 0.05 USDT.
-POOLS = (("DOT", 10, 10_000, 50_000), ("KSM", 12, 2_500, 50_000), ("ASTR", 12, 1_000_000, 50_000))
-USDT = 10**6
+from .services import seed_pool
 
 
 def seed(stdout) -> None:
@@ -14,7 +12,7 @@ def seed(stdout) -> None:
             asset,
             "USDT",
             units * 10**decimals,
-            usdt * USDT,
+            usdt * 10**USDT_DECIMALS,
             fee_bps=30,
             key="demo:pool" if asset == "DOT" else f"demo:pool:{asset}",
         )

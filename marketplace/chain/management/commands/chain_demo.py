@@ -1,7 +1,9 @@
 """`make run` on the local chain: the demo wallets (marketplace/core/demo.py) get their
 starting funds on the chain and deposit them, and the watcher credits those deposits,
 so the demo's ledger balances come from real transfers. The hot wallet gets a float for
-network fees. Idempotent: a wallet that has deposited before is left alone."""
+network fees, and the liquidity load_demo seeds the trading pools with: the ledger owes
+it, so the chain must hold it (the staff console's reconciliation). Idempotent: a
+wallet that has deposited before is left alone."""
 
 import time
 
@@ -10,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from marketplace.chain import devchain, selectors, services
 from marketplace.chain.client import ChainClient, ChainUnavailable
-from marketplace.core.demo import DEMO_WALLETS, FUNDING, demo_keypair
+from marketplace.core.demo import DEMO_WALLETS, FUNDING, demo_keypair, pool_liquidity
 
 FLOAT = 1_000 * 10**10  # native token for the hot wallet's fees
 ON_CHAIN = 2  # each demo wallet holds twice what it deposits
@@ -23,9 +25,16 @@ class Command(BaseCommand):
         client = self._connect()
         services.connect(client)
         hot = selectors.hot_wallet().public_key.hex()
-        if client.balance(hot, None) < FLOAT:
-            devchain.set_balance(client, hot, FLOAT)
         assets = selectors.chain_asset_ids()
+        pools = pool_liquidity()
+        for asset, chain_id in assets.items():
+            backing = pools.get(asset, 0) + (FLOAT if chain_id is None else 0)
+            if client.balance(hot, chain_id) >= backing:
+                continue  # funded before: deposits came in on top
+            if chain_id is None:
+                devchain.set_balance(client, hot, backing)
+            else:
+                devchain.set_asset_balance(client, hot, backing, chain_id)
         pending = 0
         for name in DEMO_WALLETS:
             keypair = demo_keypair(name)
