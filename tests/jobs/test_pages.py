@@ -31,16 +31,17 @@ def test_a_visitor_sees_the_open_jobs_and_is_asked_to_sign_in_to_post(client):
     assert "Sign in with your wallet to post a job" in html
     assert 'data-action="submit_job"' not in html
     assert "No job is waiting for a provider right now" in html
-    assert 'href="/jobs/">Jobs</a>' in html and 'href="/provide/">Provide</a>' in html
+    assert 'href="/jobs/" aria-current="page">Jobs</a>' in html  # the nav marks its section
+    assert 'href="/provide/">Provide</a>' in html
 
 
 def test_a_wallet_without_jobs_gets_the_open_form_with_the_builtin_models(client, actions, alice):
     sign_in(client, actions, alice)
     html = page(client, "/jobs/")
-    assert "<details open>" in html and 'data-action="submit_job"' in html
+    assert '<details id="post-job" open>' in html and 'data-action="submit_job"' in html
     assert 'data-redirect="/jobs/{id}/"' in html
     for model in ("builtin:forecast", "builtin:anomaly", "builtin:summary"):
-        assert f'<option value="{model}">' in html
+        assert f"<option>{model}</option>" in html
     assert 'data-error-for="budget"' in html and 'data-type="datetime"' in html
     assert "At least 0.1 DOT or 0.1 USDT" in html
     assert "You have not posted a job yet" in html
