@@ -39,7 +39,7 @@ def test_each_queue_counts_its_work_and_links_to_it(console, disputed, actions, 
 
     count, url = queue(page, "Open disputes")
     assert (count, url) == (1, "/admin/jobs/job/?queue=disputes")
-    assert f"job #{disputed['id']}" in page and ">in 2 days</time>" in page
+    assert f"job #{disputed['id']}" in page and ">in 3 days</time>" in page  # the 3-day SLA
     listed = client.get(url).content.decode()
     assert f"/admin/jobs/job/{disputed['id']}/change/" in listed
     assert f"/admin/jobs/job/{soon['id']}/change/" not in listed
