@@ -161,7 +161,8 @@ def test_the_form_quotes_as_the_trader_types_and_the_row_turns_executed_at_the_c
         stack_ready = time.monotonic() + 60
         while "Settling" not in closer_log.read_text() and time.monotonic() < stack_ready:
             time.sleep(0.1)
-        closes_at = timezone.now() + timedelta(seconds=3)
+        # Far enough ahead that the card's refresh lands before the close on a busy machine.
+        closes_at = timezone.now() + timedelta(seconds=8)
         Batch.objects.filter(pk=intent.batch_id).update(closes_at=closes_at)
         # The epoch card learns the new close, then a watcher notes any moment after it
         # at which the card still calls this batch open.
