@@ -190,7 +190,7 @@ else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": "polkamesh_web.sqlite",  # amounts read back exactly (its base.py)
             "NAME": VAR_DIR / "db.sqlite3",
             "OPTIONS": {
                 # The web, worker and beat processes share one file: IMMEDIATE transactions

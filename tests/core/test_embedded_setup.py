@@ -34,3 +34,20 @@ def test_the_demo_loads_into_the_embedded_database_and_the_books_balance(tmp_pat
         assert done.returncode == 0, (command, done.stdout[-2000:], done.stderr[-4000:])
     assert (tmp_path / "db.sqlite3").exists()
     assert "ledger OK" in done.stdout
+
+
+# An amount of 19 digits, which Django's stock SQLite backend reads back rounded to 15.
+READ_BACK = """
+from django.db import transaction
+from ledger import selectors, services
+with transaction.atomic():
+    services.deposit("ab" * 32, "DOT", 1234567890123456789, kind="test", reference="t", key="t")
+print(selectors.available_balance("ab" * 32, "DOT"))
+"""
+
+
+def test_amounts_of_many_digits_come_back_exact(tmp_path):
+    assert manage(tmp_path, "migrate", "--noinput", "-v0").returncode == 0
+    done = manage(tmp_path, "shell", "-c", READ_BACK)
+    assert done.returncode == 0, done.stderr[-4000:]
+    assert done.stdout.split()[-1] == "1234567890123456789"
