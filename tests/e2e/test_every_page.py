@@ -8,10 +8,14 @@ and dark, for every page (docs/FRONTEND.md, "Screenshots")."""
 
 import io
 import os
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
+from marketplace.intents.models import Batch
+from marketplace.intents.services import open_epoch
 from tests.conftest import DOT
 from tests.e2e.conftest import sign_in
 from tests.federated.conftest import submit_federated
@@ -50,6 +54,9 @@ def demo_market(transactional_db, actions, api, alice, bob, fund):
         201,
     )
     ok(step(actions, bob, job["id"], "bids", price=str(DOT * 3 // 2), sla_seconds=600), 201)
+    # The epoch grid must not roll over between reading the epoch and sealing the intent.
+    batch = open_epoch()
+    Batch.objects.filter(pk=batch.pk).update(closes_at=timezone.now() + timedelta(minutes=10))
     epoch = api.get("/api/intents/epoch").json()
     Trader(actions, epoch).intent(alice, "DOT", "USDT", 10 * DOT, 10 * DOT, 1)
     close_window(epoch["batch_id"])
