@@ -387,133 +387,192 @@ def _priority(side: list[Intent]) -> list[Intent]:
     return sorted(side, key=lambda x: ((x.min_output << s) // x.amount_in, x.id))
 
 
-def _clear_pair(
-    pool: Pool, sell_a: list[Intent], sell_b: list[Intent]
-) -> tuple[PairResult, list[IntentResult]]:
-    """Clear one pair. ``pool`` is canonical (token_a < token_b). Intents are valid."""
-    ta, tb, ra, rb, fee = pool.token_a, pool.token_b, pool.reserve_a, pool.reserve_b, pool.fee_bps
-    g = BPS - fee
-    side_a = _priority(sell_a)
-    side_b = _priority(sell_b)
-    pre_a = [0, *accumulate(x.amount_in for x in side_a)]
-    pre_b = [0, *accumulate(x.amount_in for x in side_b)]
+@dataclass(frozen=True, slots=True)
+class _Solution:
+    """A pair's drop loop outcome: the first ``i``/``j`` direct intents of each side
+    execute (with every route leg), at the price ``terms`` (None: nothing trades)."""
 
-    # "Intent k of a side is satisfied at p" in exact integers:
-    #   A→B: floor(a*p) >= m  <=>  a*p >= m  <=>  m*den <= a*num
-    #   B→A: floor(b/p) >= m  <=>  b/p >= m  <=>  m*num <= b*den
-    def price_terms(i: int, j: int) -> tuple[int, int]:
-        terms = _price_terms(ra, rb, g, pre_a[i], pre_b[j])
-        if terms is None:  # pragma: no cover - callers pass i > 0 or j > 0
-            raise ClearingInvariantError("no price for an empty set")
-        return terms
+    i: int
+    j: int
+    terms: tuple[int, int] | None
+    rounds: int
 
-    def ok_a(j: int, i: int) -> bool:  # (j, i): partial() binds the other side
-        if i == 0:
-            return True
-        num, den = price_terms(i, j)
-        x = side_a[i - 1]
-        return x.min_output * den <= x.amount_in * num
 
-    def ok_b(i: int, j: int) -> bool:
-        if j == 0:
-            return True
-        num, den = price_terms(i, j)
-        x = side_b[j - 1]
-        return x.min_output * num <= x.amount_in * den
+def _pay(amount_in: int, terms: tuple[int, int], sells_a: bool) -> int:
+    """What ``amount_in`` receives at the price ``terms`` (token_b per token_a):
+    ``floor(amount_in * p)`` selling token_a, ``floor(amount_in / p)`` selling token_b."""
+    num, den = terms
+    return amount_in * num // den if sells_a else amount_in * den // num
 
-    # Drop loop. State: execute the first i of side A and the first j of side B.
-    # One round: on each side keep the longest prefix whose worst intent is
-    # satisfied at the price recomputed with that prefix and the other side as it
-    # stands (this only ever drops current violators, worst limit first). Each
-    # round that changes something drops >= 1 intent, so there are at most
-    # len(side_a) + len(side_b) rounds; the fixed point is the largest satisfied
-    # pair of prefixes (docs/CLEARING.md, "min_output and the drop loop").
-    i, j = len(side_a), len(side_b)
-    rounds = 0
-    for _ in range(len(side_a) + len(side_b) + 1):
-        new_i = _largest_true(i, partial(ok_a, j))
-        new_j = _largest_true(j, partial(ok_b, i))
-        if (new_i, new_j) == (i, j):
-            break
-        i, j = new_i, new_j
-        rounds += 1
-    else:  # pragma: no cover - impossible: every round drops at least one intent
-        raise ClearingInvariantError(f"{ta}/{tb}: drop loop did not converge")
 
-    sa, sb = pre_a[i], pre_b[j]
-    terms = _price_terms(ra, rb, g, sa, sb)
-    results: list[IntentResult] = []
-    outs_a: list[int] = []  # token_b paid to A→B intents
-    outs_b: list[int] = []  # token_a paid to B→A intents
-    leg: PoolLeg | None = None
-    pool_in_a = pool_out_a = pool_in_b = pool_out_b = 0
-    price: Fraction | None = None
-    if terms is not None:
-        num, den = terms
-        price = Fraction(num, den)
-        outs_a = [x.amount_in * num // den for x in side_a[:i]]
-        outs_b = [x.amount_in * den // num for x in side_b[:j]]
-        # Net leg, exact: diff/num is the A left after paying B-sellers sb/p,
-        # i.e. x* = sa - sb/p (if > 0); -diff/den is y* = sb - sa*p (if < 0).
-        diff = sa * num - sb * den
-        if diff > 0:  # x* = diff/num of A in; pool pays p*x* = diff/den of B
-            pool_in_a = -(-diff // num)  # ceil(x*)
-            pool_out_b = diff // den  # floor(p*x*)
-            leg = PoolLeg(ta, tb, pool_in_a, pool_out_b)
-            if pool_out_b > amm_out(pool_in_a, ra, rb, fee):
-                raise ClearingInvariantError(f"{ta}/{tb}: pool leg pays more than the curve")
-        elif diff < 0:  # y* = -diff/den of B in; pool pays y*/p = -diff/num of A
-            pool_in_b = -(diff // den)  # ceil(y*)
-            pool_out_a = -diff // num  # floor(y*/p)
-            leg = PoolLeg(tb, ta, pool_in_b, pool_out_a)
-            if pool_out_a > amm_out(pool_in_b, rb, ra, fee):
-                raise ClearingInvariantError(f"{ta}/{tb}: pool leg pays more than the curve")
+class _Book:
+    """One pair's direct intents, put in price priority and summed once per batch.
 
-    paid_a, paid_b = sum(outs_b), sum(outs_a)
-    dust_a = sa + pool_out_a - pool_in_a - paid_a
-    dust_b = sb + pool_out_b - pool_in_b - paid_b
-    new_ra = ra + pool_in_a - pool_out_a + dust_a
-    new_rb = rb + pool_in_b - pool_out_b + dust_b
+    Route legs are price takers (limit 0, never dropped). In priority order they sit
+    among the direct intents of limit 0, which are always executed, so the drop loop
+    sees a leg only through the volume it adds to its side: ``solve`` takes those two
+    volumes and works on the direct intents' prefix sums, two binary searches a
+    round. The routes' fixed point thus re-solves a pair without sorting it again,
+    and only when its legs' volumes changed (memoised).
+    """
 
-    # Money invariants (docs/CLEARING.md, "What is conserved"). Cheap; always on.
-    if not (0 <= dust_a <= max(0, j - 1) and 0 <= dust_b <= max(0, i - 1)):
-        raise ClearingInvariantError(f"{ta}/{tb}: dust out of bounds ({dust_a}, {dust_b})")
-    if sa + ra != paid_a + new_ra or sb + rb != paid_b + new_rb:
-        raise ClearingInvariantError(f"{ta}/{tb}: value not conserved")
-    if new_ra <= 0 or new_rb <= 0 or new_ra * new_rb < ra * rb:
-        raise ClearingInvariantError(f"{ta}/{tb}: constant product decreased")
-    for x, out in zip(side_a[:i], outs_a, strict=True):
-        if out < x.min_output:
-            raise ClearingInvariantError(f"intent {x.id}: paid below min_output")
-    for x, out in zip(side_b[:j], outs_b, strict=True):
-        if out < x.min_output:
-            raise ClearingInvariantError(f"intent {x.id}: paid below min_output")
+    def __init__(self, pool: Pool, direct: list[Intent]):
+        self.pool = pool  # canonical: token_a < token_b
+        self.side_a = _priority([x for x in direct if x.token_in == pool.token_a])
+        self.side_b = _priority([x for x in direct if x.token_in != pool.token_a])
+        self.pre_a = [0, *accumulate(x.amount_in for x in self.side_a)]
+        self.pre_b = [0, *accumulate(x.amount_in for x in self.side_b)]
+        # Limit 0 sorts first; these intents are satisfied at any price.
+        self.free_a = sum(1 for x in self.side_a if x.min_output == 0)
+        self.free_b = sum(1 for x in self.side_b if x.min_output == 0)
+        self.solutions: dict[tuple[int, int], _Solution] = {}
 
-    executed_a = tuple(sorted(x.id for x in side_a[:i]))
-    executed_b = tuple(sorted(x.id for x in side_b[:j]))
-    dropped = tuple(sorted(x.id for x in (*side_a[i:], *side_b[j:])))
-    for x, out in (*zip(side_a[:i], outs_a, strict=True), *zip(side_b[:j], outs_b, strict=True)):
-        swap = Leg(x.token_in, x.token_out, x.amount_in, out)
-        results.append(IntentResult(x.id, EXECUTED, out, legs=(swap,)))
-    for x in (*side_a[i:], *side_b[j:]):
-        results.append(IntentResult(x.id, DROPPED, 0, REASON_MIN_OUTPUT))
+    def solve(self, legs_a: int, legs_b: int) -> _Solution:
+        """The drop loop with route legs selling ``legs_a`` of token_a and ``legs_b``
+        of token_b in total."""
+        if (legs_a, legs_b) not in self.solutions:
+            self.solutions[(legs_a, legs_b)] = self._drop_loop(legs_a, legs_b)
+        return self.solutions[(legs_a, legs_b)]
 
-    pair = PairResult(
-        token_in=ta,
-        token_out=tb,
-        fee_bps=fee,
-        clearing_price=price,
-        executed=tuple(sorted(executed_a + executed_b)),
-        dropped=dropped,
-        forward=Flow(ta, tb, executed_a, sa, paid_b),
-        reverse=Flow(tb, ta, executed_b, sb, paid_a),
-        pool_leg=leg,
-        reserves_before={ta: ra, tb: rb},
-        reserves_after={ta: new_ra, tb: new_rb},
-        dust={ta: dust_a, tb: dust_b},
-        rounds=rounds,
-    )
-    return pair, results
+    def _drop_loop(self, legs_a: int, legs_b: int) -> _Solution:
+        side_a, side_b, pre_a, pre_b = self.side_a, self.side_b, self.pre_a, self.pre_b
+        ta, tb = self.pool.token_a, self.pool.token_b
+        ra, rb, g = self.pool.reserve_a, self.pool.reserve_b, BPS - self.pool.fee_bps
+
+        # "Intent k of a side is satisfied at p" in exact integers:
+        #   A→B: floor(a*p) >= m  <=>  a*p >= m  <=>  m*den <= a*num
+        #   B→A: floor(b/p) >= m  <=>  b/p >= m  <=>  m*num <= b*den
+        # A prefix ending within the limit-0 intents (and the legs) is satisfied at
+        # any price.
+        def price_terms(i: int, j: int) -> tuple[int, int]:
+            terms = _price_terms(ra, rb, g, pre_a[i] + legs_a, pre_b[j] + legs_b)
+            if terms is None:  # pragma: no cover - callers pass i > 0 or j > 0
+                raise ClearingInvariantError("no price for an empty set")
+            return terms
+
+        def ok_a(j: int, i: int) -> bool:  # (j, i): partial() binds the other side
+            if i <= self.free_a:
+                return True
+            num, den = price_terms(i, j)
+            x = side_a[i - 1]
+            return x.min_output * den <= x.amount_in * num
+
+        def ok_b(i: int, j: int) -> bool:
+            if j <= self.free_b:
+                return True
+            num, den = price_terms(i, j)
+            x = side_b[j - 1]
+            return x.min_output * num <= x.amount_in * den
+
+        # Drop loop. State: execute the first i of side A and the first j of side B.
+        # One round: on each side keep the longest prefix whose worst intent is
+        # satisfied at the price recomputed with that prefix and the other side as it
+        # stands (this only ever drops current violators, worst limit first). Each
+        # round that changes something drops >= 1 intent, so there are at most
+        # len(side_a) + len(side_b) rounds; the fixed point is the largest satisfied
+        # pair of prefixes (docs/CLEARING.md, "min_output and the drop loop").
+        i, j = len(side_a), len(side_b)
+        rounds = 0
+        for _ in range(len(side_a) + len(side_b) + 1):
+            new_i = _largest_true(i, partial(ok_a, j))
+            new_j = _largest_true(j, partial(ok_b, i))
+            if (new_i, new_j) == (i, j):
+                break
+            i, j = new_i, new_j
+            rounds += 1
+        else:  # pragma: no cover - impossible: every round drops at least one intent
+            raise ClearingInvariantError(f"{ta}/{tb}: drop loop did not converge")
+        terms = _price_terms(ra, rb, g, pre_a[i] + legs_a, pre_b[j] + legs_b)
+        return _Solution(i, j, terms, rounds)
+
+    def settle(
+        self, legs_a: list[Intent], legs_b: list[Intent]
+    ) -> tuple[PairResult, list[IntentResult]]:
+        """The pair cleared with these route legs (valid, limit 0) next to its direct
+        intents."""
+        ta, tb = self.pool.token_a, self.pool.token_b
+        ra, rb, fee = self.pool.reserve_a, self.pool.reserve_b, self.pool.fee_bps
+        legs_in_a, legs_in_b = sum(x.amount_in for x in legs_a), sum(x.amount_in for x in legs_b)
+        solution = self.solve(legs_in_a, legs_in_b)
+        taken_a = [*legs_a, *self.side_a[: solution.i]]
+        taken_b = [*legs_b, *self.side_b[: solution.j]]
+        left = (*self.side_a[solution.i :], *self.side_b[solution.j :])
+        i, j = len(taken_a), len(taken_b)
+        sa, sb = legs_in_a + self.pre_a[solution.i], legs_in_b + self.pre_b[solution.j]
+        terms = solution.terms
+
+        results: list[IntentResult] = []
+        outs_a: list[int] = []  # token_b paid to A→B intents
+        outs_b: list[int] = []  # token_a paid to B→A intents
+        leg: PoolLeg | None = None
+        pool_in_a = pool_out_a = pool_in_b = pool_out_b = 0
+        price: Fraction | None = None
+        if terms is not None:
+            num, den = terms
+            price = Fraction(num, den)
+            outs_a = [x.amount_in * num // den for x in taken_a]
+            outs_b = [x.amount_in * den // num for x in taken_b]
+            # Net leg, exact: diff/num is the A left after paying B-sellers sb/p,
+            # i.e. x* = sa - sb/p (if > 0); -diff/den is y* = sb - sa*p (if < 0).
+            diff = sa * num - sb * den
+            if diff > 0:  # x* = diff/num of A in; pool pays p*x* = diff/den of B
+                pool_in_a = -(-diff // num)  # ceil(x*)
+                pool_out_b = diff // den  # floor(p*x*)
+                leg = PoolLeg(ta, tb, pool_in_a, pool_out_b)
+                if pool_out_b > amm_out(pool_in_a, ra, rb, fee):
+                    raise ClearingInvariantError(f"{ta}/{tb}: pool leg pays more than the curve")
+            elif diff < 0:  # y* = -diff/den of B in; pool pays y*/p = -diff/num of A
+                pool_in_b = -(diff // den)  # ceil(y*)
+                pool_out_a = -diff // num  # floor(y*/p)
+                leg = PoolLeg(tb, ta, pool_in_b, pool_out_a)
+                if pool_out_a > amm_out(pool_in_b, rb, ra, fee):
+                    raise ClearingInvariantError(f"{ta}/{tb}: pool leg pays more than the curve")
+
+        paid_a, paid_b = sum(outs_b), sum(outs_a)
+        dust_a = sa + pool_out_a - pool_in_a - paid_a
+        dust_b = sb + pool_out_b - pool_in_b - paid_b
+        new_ra = ra + pool_in_a - pool_out_a + dust_a
+        new_rb = rb + pool_in_b - pool_out_b + dust_b
+
+        # Money invariants (docs/CLEARING.md, "What is conserved"). Cheap; always on.
+        if not (0 <= dust_a <= max(0, j - 1) and 0 <= dust_b <= max(0, i - 1)):
+            raise ClearingInvariantError(f"{ta}/{tb}: dust out of bounds ({dust_a}, {dust_b})")
+        if sa + ra != paid_a + new_ra or sb + rb != paid_b + new_rb:
+            raise ClearingInvariantError(f"{ta}/{tb}: value not conserved")
+        if new_ra <= 0 or new_rb <= 0 or new_ra * new_rb < ra * rb:
+            raise ClearingInvariantError(f"{ta}/{tb}: constant product decreased")
+        for x, out in zip(taken_a, outs_a, strict=True):
+            if out < x.min_output:
+                raise ClearingInvariantError(f"intent {x.id}: paid below min_output")
+        for x, out in zip(taken_b, outs_b, strict=True):
+            if out < x.min_output:
+                raise ClearingInvariantError(f"intent {x.id}: paid below min_output")
+
+        executed_a = tuple(sorted(x.id for x in taken_a))
+        executed_b = tuple(sorted(x.id for x in taken_b))
+        dropped = tuple(sorted(x.id for x in left))
+        for x, out in (*zip(taken_a, outs_a, strict=True), *zip(taken_b, outs_b, strict=True)):
+            swap = Leg(x.token_in, x.token_out, x.amount_in, out)
+            results.append(IntentResult(x.id, EXECUTED, out, legs=(swap,)))
+        for x in left:
+            results.append(IntentResult(x.id, DROPPED, 0, REASON_MIN_OUTPUT))
+
+        pair = PairResult(
+            token_in=ta,
+            token_out=tb,
+            fee_bps=fee,
+            clearing_price=price,
+            executed=tuple(sorted(executed_a + executed_b)),
+            dropped=dropped,
+            forward=Flow(ta, tb, executed_a, sa, paid_b),
+            reverse=Flow(tb, ta, executed_b, sb, paid_a),
+            pool_leg=leg,
+            reserves_before={ta: ra, tb: rb},
+            reserves_after={ta: new_ra, tb: new_rb},
+            dust={ta: dust_a, tb: dust_b},
+            rounds=solution.rounds,
+        )
+        return pair, results
 
 
 def _canonical(pool: Pool) -> Pool:
@@ -589,39 +648,41 @@ class _Routes:
 
     def __init__(self, by_pair, direct: list[Intent], routed: list[Intent]):
         self.by_pair = by_pair
-        self.direct: dict[tuple[str, str], list[Intent]] = {}
+        grouped: dict[tuple[str, str], list[Intent]] = {}
         for x in direct:
-            self.direct.setdefault(_pair_key(x.token_in, x.token_out), []).append(x)
+            grouped.setdefault(_pair_key(x.token_in, x.token_out), []).append(x)
+        self.books = {key: _Book(by_pair[key], xs) for key, xs in grouped.items()}
+        self.direct_pairs = tuple(grouped)
         self.routed = routed
-        self.cache: dict[tuple, tuple[PairResult, dict[int, IntentResult]]] = {}
+        # Per route: (pair, sells its token_a) of the first leg, then of the second.
+        self.legs = {
+            r.id: (
+                (_pair_key(r.token_in, r.via), r.token_in < r.via),
+                (_pair_key(r.via, r.token_out), r.via < r.token_out),
+            )
+            for r in routed
+        }
 
-    def _pair(self, key, legs: tuple[Intent, ...]) -> tuple[PairResult, dict[int, IntentResult]]:
-        """One pair cleared with its direct intents and these route legs (memoised: the
-        fixed point re-clears only the pairs whose legs changed)."""
-        cache_key = (key, legs)
-        if cache_key not in self.cache:
-            members = [*self.direct.get(key, ()), *legs]
-            sell_a = [x for x in members if x.token_in == key[0]]
-            sell_b = [x for x in members if x.token_in != key[0]]
-            pair, results = _clear_pair(self.by_pair[key], sell_a, sell_b)
-            self.cache[cache_key] = (pair, {r.id: r for r in results})
-        return self.cache[cache_key]
+    def _book(self, key: tuple[str, str]) -> _Book:
+        if key not in self.books:  # a pair that only routes cross
+            self.books[key] = _Book(self.by_pair[key], [])
+        return self.books[key]
 
     def _run(self, active: list[Intent], forward: dict[int, int]):
-        """Every pair cleared with the first legs of `active` and second legs selling
-        `forward[id]`; returns the pairs and what each first leg bought."""
-        legs: dict[tuple[str, str], list[Intent]] = {key: [] for key in self.direct}
+        """The price of every pair the legs cross, with the first legs of `active` and
+        second legs selling `forward[id]`, and what each first leg bought."""
+        volumes: dict[tuple[str, str], list[int]] = {}  # pair -> legs' [token_a, token_b]
         for r in active:
-            legs.setdefault(_pair_key(r.token_in, r.via), []).append(
-                Intent(r.id, r.token_in, r.via, r.amount_in, 0)
-            )
+            (first, first_a), (second, second_a) = self.legs[r.id]
+            volumes.setdefault(first, [0, 0])[0 if first_a else 1] += r.amount_in
             if forward[r.id] > 0:
-                legs.setdefault(_pair_key(r.via, r.token_out), []).append(
-                    Intent(r.id, r.via, r.token_out, forward[r.id], 0)
-                )
-        solved = {key: self._pair(key, tuple(legs[key])) for key in sorted(legs)}
-        bought = {r.id: solved[_pair_key(r.token_in, r.via)][1][r.id].amount_out for r in active}
-        return solved, bought
+                volumes.setdefault(second, [0, 0])[0 if second_a else 1] += forward[r.id]
+        prices = {key: self._book(key).solve(a, b).terms for key, (a, b) in volumes.items()}
+        bought = {}
+        for r in active:
+            first, first_a = self.legs[r.id][0]
+            bought[r.id] = _pay(r.amount_in, prices[first], first_a)
+        return prices, bought
 
     def _fixed_point(self, active: list[Intent], start: dict[int, int]):
         """The second-leg amounts `b` with `b == bought(b)`, or after PLAIN_ROUNDS
@@ -631,11 +692,11 @@ class _Routes:
         forward = {r.id: start.get(r.id, 0) for r in active}
         rounds = 0
         while True:
-            solved, bought = self._run(active, forward)
+            prices, bought = self._run(active, forward)
             if bought == forward or (
                 rounds > PLAIN_ROUNDS and all(bought[k] >= b for k, b in forward.items())
             ):
-                return solved, forward, bought
+                return prices, forward, bought
             rounds += 1
             if rounds <= PLAIN_ROUNDS:
                 forward = bought
@@ -647,13 +708,11 @@ class _Routes:
         dropped: list[Intent] = []
         forward: dict[int, int] = {}
         for _ in range(len(self.routed) + 1):
-            solved, forward, bought = self._fixed_point(active, forward)
-            finals = {
-                r.id: solved[_pair_key(r.via, r.token_out)][1][r.id].amount_out
-                if forward[r.id]
-                else 0
-                for r in active
-            }
+            prices, forward, bought = self._fixed_point(active, forward)
+            finals = {}
+            for r in active:
+                second, second_a = self.legs[r.id][1]
+                finals[r.id] = _pay(forward[r.id], prices[second], second_a) if forward[r.id] else 0
             # A route whose first leg buys nothing has no second leg: it is short too.
             short = {r.id for r in active if finals[r.id] < r.min_output or not forward[r.id]}
             if not short:
@@ -663,22 +722,33 @@ class _Routes:
         else:  # pragma: no cover - impossible: every round drops at least one route
             raise ClearingInvariantError("route drop loop did not converge")
 
+        # Each pair cleared once more, in full, with the legs of the executed routes.
+        legs: dict[tuple[str, str], tuple[list[Intent], list[Intent]]] = {
+            key: ([], []) for key in self.direct_pairs
+        }
         surplus: dict[tuple[str, str], dict[str, int]] = {}
         results: list[IntentResult] = []
         for r in active:
             b, out = forward[r.id], finals[r.id]
-            key = _pair_key(r.token_in, r.via)
-            extra = surplus.setdefault(key, {})
+            (first, first_a), (second, second_a) = self.legs[r.id]
+            legs.setdefault(first, ([], []))[0 if first_a else 1].append(
+                Intent(r.id, r.token_in, r.via, r.amount_in, 0)
+            )
+            legs.setdefault(second, ([], []))[0 if second_a else 1].append(
+                Intent(r.id, r.via, r.token_out, b, 0)
+            )
+            extra = surplus.setdefault(first, {})
             extra[r.via] = extra.get(r.via, 0) + bought[r.id] - b
-            legs = (Leg(r.token_in, r.via, r.amount_in, b), Leg(r.via, r.token_out, b, out))
-            results.append(IntentResult(r.id, EXECUTED, out, legs=legs))
+            swaps = (Leg(r.token_in, r.via, r.amount_in, b), Leg(r.via, r.token_out, b, out))
+            results.append(IntentResult(r.id, EXECUTED, out, legs=swaps))
             if out < r.min_output:  # pragma: no cover - the loop above ensures it
                 raise ClearingInvariantError(f"intent {r.id}: paid below min_output")
         results.extend(IntentResult(r.id, DROPPED, 0, REASON_MIN_OUTPUT) for r in dropped)
         routed_ids = {r.id for r in self.routed}
         pairs = []
-        for key, (pair, by_id) in solved.items():
-            results.extend(r for i, r in by_id.items() if i not in routed_ids)
+        for key in sorted(legs):
+            pair, cleared = self._book(key).settle(*legs[key])
+            results.extend(r for r in cleared if r.id not in routed_ids)
             pairs.append(_keep_surplus(pair, surplus.get(key, {})))
         return pairs, results
 
