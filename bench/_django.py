@@ -3,6 +3,10 @@ test one): BENCH_DATABASE_URL, default postgres://postgres:postgres@127.0.0.1:54
 
 import os
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -26,3 +30,40 @@ def setup() -> str:
     django.setup()
     call_command("migrate", verbosity=0)
     return url
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time process `pid` has used so far: its own share of the cores,
+    which other work on the machine changes far less than it changes wall-clock time."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Cost:
+    """What a measured block took: wall-clock seconds, and CPU seconds of this process
+    and of its PostgreSQL backend (the server runs on this machine)."""
+
+    wall: float = 0.0
+    process_cpu: float = 0.0
+    backend_cpu: float = 0.0
+
+    @property
+    def cpu(self) -> float:
+        return self.process_cpu + self.backend_cpu
+
+
+@contextmanager
+def measured() -> Iterator[Cost]:
+    """Time the block: `with measured() as cost: ...`, then read `cost` after it."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (backend,) = cursor.fetchone()
+    cost = Cost()
+    wall, process, server = time.perf_counter(), time.process_time(), cpu_seconds(backend)
+    yield cost
+    cost.wall = time.perf_counter() - wall
+    cost.process_cpu = time.process_time() - process
+    cost.backend_cpu = cpu_seconds(backend) - server

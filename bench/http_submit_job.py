@@ -35,7 +35,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from _django import ROOT, setup
+from _django import ROOT, cpu_seconds, setup
 from push_latency import child_pid
 
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
@@ -113,13 +113,6 @@ class Phase:
             "p99": percentile(self.latencies, 0.99) * 1000,
             "cpu": server_cpu / len(self.latencies) * 1000,
         }
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of process `pid` so far (what the server spent, whatever
-    else runs on the machine)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def fund(signers) -> None:

@@ -36,7 +36,7 @@ import sys
 import time
 from pathlib import Path
 
-from _django import ROOT, setup
+from _django import ROOT, cpu_seconds, setup
 
 SOCKETS = int(os.environ.get("BENCH_SOCKETS", "1000"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "4"))
@@ -176,12 +176,6 @@ def child_pid(port: int) -> int:
         if stat.rsplit(")", 1)[1].split()[1] == str(os.getpid()) and str(port).encode() in argv:
             return int(proc.name)
     raise LookupError(port)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time a process has used so far (its share, whatever the load)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def run(ws_urls: list[str], wallets, plan_path: str) -> tuple[dict, dict, dict]:

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
@@ -399,50 +400,69 @@ def user_accounts(owners: Iterable[str], asset: str) -> dict[str, Account]:
 def transfer_many(moves: Sequence[Move]) -> int:
     """Apply every move, or none (InsufficientFunds, IdempotencyConflict): the net
     change of each account is checked against its balance under a row lock, applied
-    by one multi-row UPDATE and recorded by one multi-row INSERT. A move whose
-    idempotency key was used before is skipped (IdempotencyConflict if that key moved
-    other money). Returns how many transfers were written."""
+    by one multi-row UPDATE and recorded by one COPY (multi-row INSERTs off
+    PostgreSQL). A move whose idempotency key was used before is skipped
+    (IdempotencyConflict if that key moved other money). Returns how many transfers
+    were written."""
     _require_transaction()
-    moves = _new_moves(moves)
-    if not moves:
-        return 0
-    delta: dict[int, int] = {}
     for move in moves:
-        delta[move.debit.pk] = delta.get(move.debit.pk, 0) - move.amount
-        delta[move.credit.pk] = delta.get(move.credit.pk, 0) + move.amount
-    with transaction.atomic():  # a savepoint: a caller that catches the error sees no change
-        _apply_deltas(delta)
-        Transfer.objects.bulk_create(
-            [
-                Transfer(
-                    asset_id=m.debit.asset_id,
-                    debit_account=m.debit,
-                    credit_account=m.credit,
-                    amount=m.amount,
-                    kind=m.kind,
-                    reference=m.reference,
-                    idempotency_key=m.idempotency_key,
-                    hold_id=m.hold_id,
-                )
-                for m in moves
-            ],
-            batch_size=_ROWS_PER_STATEMENT // 10,
-        )
-    return len(moves)
-
-
-def _new_moves(moves: Sequence[Move]) -> list[Move]:
-    for move in moves:
-        validate_amount(move.amount)
         if move.debit.asset_id != move.credit.asset_id:
             raise ValueError("a transfer moves one asset")
-        if move.debit.pk == move.credit.pk:
+    return _write(
+        [
+            _Row(
+                m.debit.asset_id,
+                m.debit.pk,
+                m.credit.pk,
+                m.amount,
+                m.kind,
+                m.reference,
+                m.idempotency_key,
+                m.hold_id,
+            )
+            for m in moves
+        ]
+    )
+
+
+class _Row(NamedTuple):
+    """A transfer about to be written, as the columns of its row: a set of thousands is
+    built and checked as plain tuples, with no model instance per transfer."""
+
+    asset_id: str
+    debit_id: int
+    credit_id: int
+    amount: int
+    kind: str
+    reference: str
+    idempotency_key: str | None
+    hold_id: int | None
+
+
+def _write(rows: list[_Row]) -> int:
+    rows = _new_rows(rows)
+    if not rows:
+        return 0
+    delta: dict[int, int] = {}
+    for row in rows:
+        delta[row.debit_id] = delta.get(row.debit_id, 0) - row.amount
+        delta[row.credit_id] = delta.get(row.credit_id, 0) + row.amount
+    with transaction.atomic():  # a savepoint: a caller that catches the error sees no change
+        _apply_deltas(delta)
+        _insert_transfers(rows)
+    return len(rows)
+
+
+def _new_rows(rows: list[_Row]) -> list[_Row]:
+    for row in rows:
+        validate_amount(row.amount)
+        if row.debit_id == row.credit_id:
             raise ValueError("a transfer needs two different accounts")
-    keys = [m.idempotency_key for m in moves if m.idempotency_key is not None]
+    keys = [r.idempotency_key for r in rows if r.idempotency_key is not None]
     if len(keys) != len(set(keys)):
         raise IdempotencyConflict("one idempotency key names two moves of the same set")
     if not keys:
-        return list(moves)
+        return rows
     first = {
         key: (debit, credit, int(amount))
         for key, debit, credit, amount in Transfer.objects.filter(
@@ -450,13 +470,49 @@ def _new_moves(moves: Sequence[Move]) -> list[Move]:
         ).values_list("idempotency_key", "debit_account_id", "credit_account_id", "amount")
     }
     fresh = []
-    for move in moves:
-        done = first.get(move.idempotency_key) if move.idempotency_key is not None else None
+    for row in rows:
+        done = first.get(row.idempotency_key) if row.idempotency_key is not None else None
         if done is None:
-            fresh.append(move)
-        elif done != (move.debit.pk, move.credit.pk, move.amount):
-            raise IdempotencyConflict(f"{move.idempotency_key} already moved other money")
+            fresh.append(row)
+        elif done != (row.debit_id, row.credit_id, row.amount):
+            raise IdempotencyConflict(f"{row.idempotency_key} already moved other money")
     return fresh
+
+
+_TRANSFER_COLUMNS = (
+    "asset_id, debit_account_id, credit_account_id, amount, kind, reference, "
+    "idempotency_key, hold_id, created_at"
+)
+
+
+def _insert_transfers(rows: list[_Row]) -> None:
+    """COPY on PostgreSQL: several times cheaper than a multi-row INSERT for thousands
+    of rows, as no statement of 9 parameters a row is built, bound or planned."""
+    now = timezone.now()
+    if connection.vendor != "postgresql":
+        Transfer.objects.bulk_create(
+            [
+                Transfer(
+                    asset_id=r.asset_id,
+                    debit_account_id=r.debit_id,
+                    credit_account_id=r.credit_id,
+                    amount=r.amount,
+                    kind=r.kind,
+                    reference=r.reference,
+                    idempotency_key=r.idempotency_key,
+                    hold_id=r.hold_id,
+                    created_at=now,
+                )
+                for r in rows
+            ],
+            batch_size=_ROWS_PER_STATEMENT // 10,
+        )
+        return
+    table = Transfer._meta.db_table
+    copy_in = f"COPY {table} ({_TRANSFER_COLUMNS}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(copy_in) as copy:
+        for row in rows:
+            copy.write_row((*row, now))
 
 
 def _apply_deltas(delta: dict[int, int]) -> None:
@@ -503,12 +559,27 @@ def post_holds(postings: Sequence[HoldPosting]) -> None:
         {p.hold_id: p for p in postings},
         HoldStatus.POSTED,
         lambda hold, posting: [
-            Move(hold.account, account, amount, kind, posting.reference, hold_id=hold.pk)
+            _Row(
+                hold.asset_id,
+                hold.account_id,
+                account.pk,
+                amount,
+                kind,
+                posting.reference,
+                None,
+                hold.pk,
+            )
             for account, amount, kind in posting.payouts
-            if amount
+            if amount and _same_asset(hold, account)
         ],
         lambda posting: (posting.return_kind, posting.reference),
     )
+
+
+def _same_asset(hold: "_OpenHold", account: Account) -> bool:
+    if account.asset_id != hold.asset_id:
+        raise ValueError("a transfer moves one asset")
+    return True
 
 
 def void_holds(voids: Sequence[HoldVoid]) -> None:
@@ -521,10 +592,18 @@ def void_holds(voids: Sequence[HoldVoid]) -> None:
     )
 
 
+class _OpenHold(NamedTuple):
+    pk: int
+    asset_id: str
+    account_id: int
+    payer_id: int
+    balance: int
+
+
 def _close_holds[Spec](
     by_hold: dict[int, Spec],
     status: str,
-    payouts: Callable[[Hold, Spec], list[Move]],
+    payouts: Callable[[_OpenHold, Spec], list[_Row]],
     return_of: Callable[[Spec], tuple[str, str]],
 ) -> None:
     _require_transaction()
@@ -532,26 +611,24 @@ def _close_holds[Spec](
         return
     holds = list(
         Hold.objects.select_for_update(of=("self",))
-        .select_related("account", "payer")
         .filter(pk__in=by_hold)
         .order_by("pk")
+        .values_list("pk", "status", "asset_id", "account_id", "payer_id", "account__balance")
     )
     if len(holds) != len(by_hold):
-        raise Hold.DoesNotExist(f"no hold {sorted(by_hold.keys() - {h.pk for h in holds})}")
-    moves = []
-    for hold in holds:
-        if hold.status != HoldStatus.PENDING:
-            raise HoldClosed(f"Hold {hold.pk} is already {hold.status}.")
-        spec = by_hold[hold.pk]
-        paid = payouts(hold, spec)
-        remaining = hold.account.balance - sum(m.amount for m in paid)
+        raise Hold.DoesNotExist(f"no hold {sorted(by_hold.keys() - {h[0] for h in holds})}")
+    rows = []
+    for pk, hold_status, asset_id, account_id, payer_id, balance in holds:
+        if hold_status != HoldStatus.PENDING:
+            raise HoldClosed(f"Hold {pk} is already {hold_status}.")
+        spec = by_hold[pk]
+        paid = payouts(_OpenHold(pk, asset_id, account_id, payer_id, int(balance)), spec)
+        remaining = int(balance) - sum(r.amount for r in paid)
         if remaining < 0:
             raise InsufficientFunds("The payouts exceed what the hold holds.")
-        moves += paid
+        rows += paid
         if remaining:
             kind, reference = return_of(spec)
-            moves.append(
-                Move(hold.account, hold.payer, remaining, kind, reference, hold_id=hold.pk)
-            )
-    transfer_many(moves)
+            rows.append(_Row(asset_id, account_id, payer_id, remaining, kind, reference, None, pk))
+    _write(rows)
     Hold.objects.filter(pk__in=by_hold).update(status=status, closed_at=timezone.now())
