@@ -17,6 +17,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
 
+from marketplace.core.bulk import insert_rows
 from marketplace.core.models import OutboxEvent
 
 log = logging.getLogger(__name__)
@@ -55,13 +56,16 @@ def publish(groups: list[str], type: str, data: dict) -> None:
 
 
 def publish_many(events: Iterable[tuple[list[str], str, dict]]) -> None:
-    """`publish` for many `(groups, type, data)` at once: one multi-row INSERT into the
-    outbox (sweeps and batch settlement announce thousands of changes)."""
-    rows = OutboxEvent.objects.bulk_create(
-        [OutboxEvent(groups=groups, type=type, data=data) for groups, type, data in events]
-    )
-    if not rows or not settings.PM_EVENTS_DIRECT:
+    """`publish` for many `(groups, type, data)` at once: one INSERT into the outbox
+    (sweeps and batch settlement announce thousands of changes)."""
+    events = list(events)
+    ids = insert_rows(OutboxEvent, ("groups", "type", "data"), events)
+    if not ids or not settings.PM_EVENTS_DIRECT:
         return
+    rows = [
+        OutboxEvent(pk=pk, groups=groups, type=type, data=data)
+        for pk, (groups, type, data) in zip(ids, events, strict=True)
+    ]
     if transaction.get_connection().in_atomic_block:
         _transaction_batch().add(*rows)
     else:

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from ledger import services as ledger
 from marketplace.core import hooks
+from marketplace.core.bulk import insert_rows
 from marketplace.core.sweeps import Notify, sweep
 from marketplace.providers import selectors as provider_selectors
 from marketplace.providers import services as provider_services
@@ -55,19 +56,24 @@ def expire_overdue() -> int:
         )
         if not ids:
             return done
+        # A chunk is a range of ids: a job that fell due inside it meanwhile is due too,
+        # and a range costs the queries below nothing per job, where a list of ids does.
+        chunk = (ids[0], ids[-1])
         last_id = ids[-1]
         try:
-            owners = _expire_unassigned(ids)
+            owners = _expire_unassigned(chunk)
         except Exception:  # the chunk rolled back whole: its jobs go one at a time below
-            log.exception("set-based expiry of jobs %s..%s failed", ids[0], ids[-1])
+            log.exception("set-based expiry of jobs %s..%s failed", *chunk)
             owners = []
         notify_balances({job.owner.public_key for job in owners})
         done += len(owners)
-        done += sweep(selectors.overdue().filter(pk__in=ids), expire_job, announce=notify_balance)
+        done += sweep(
+            selectors.overdue().filter(pk__range=chunk), expire_job, announce=notify_balance
+        )
 
 
-def _expire_unassigned(ids: list[int]) -> list[Job]:
-    """Expire the unassigned jobs among `ids` still due and not held by another worker
+def _expire_unassigned(chunk: tuple[int, int]) -> list[Job]:
+    """Expire the unassigned jobs with ids in `chunk` still due and not held by another worker
     (SKIP LOCKED), in one transaction: their holds voided back to the owners, their
     open bids rejected, their status, history and `job.status` events written as
     sets. Returns the jobs expired.
@@ -79,7 +85,7 @@ def _expire_unassigned(ids: list[int]) -> list[Job]:
     with transaction.atomic():
         jobs = list(
             selectors.overdue()
-            .filter(pk__in=ids, assigned_provider=None, attested_delivery=False)
+            .filter(pk__range=chunk, assigned_provider=None, attested_delivery=False)
             .select_for_update(of=("self",), skip_locked=True)
             .select_related("owner")
             .order_by("pk")
@@ -93,9 +99,10 @@ def _expire_unassigned(ids: list[int]) -> list[Job]:
         Job.objects.filter(pk__in=[job.pk for job in jobs]).update(status=JobStatus.EXPIRED)
         for job in jobs:
             job.status = JobStatus.EXPIRED
-        JobEvent.objects.bulk_create(
-            JobEvent(job=job, status=JobStatus.EXPIRED, at=now, note="deadline passed")
-            for job in jobs
+        insert_rows(
+            JobEvent,
+            ("job", "status", "at", "note"),
+            [(job.pk, JobStatus.EXPIRED, now, "deadline passed") for job in jobs],
         )
         publish_many(_status_event(job, now) for job in jobs)
     return jobs
