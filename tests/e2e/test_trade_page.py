@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from marketplace.core.templatetags.pm import amount
+from ledger.units import money, rounded_units
 from marketplace.intents.models import Intent, IntentStatus
 from tests.conftest import DOT, USDT
 from tests.e2e.conftest import sign_in
@@ -71,8 +71,11 @@ def test_a_trader_submits_a_sealed_intent_and_sees_it_execute_live(
     )
     intent.refresh_from_db()
     assert intent.status == IntentStatus.EXECUTED and intent.amount_in == 10 * DOT
-    received = amount(intent.amount_out, "USDT")
+    # Shown to 4 decimals at most, the exact amount in the title.
+    received = f"{rounded_units(intent.amount_out, 6)} USDT"
     assert received in row.inner_text() and "10 DOT" in row.inner_text()
+    if received != money(intent.amount_out, "USDT"):
+        assert row.query_selector(f"[title='{money(intent.amount_out, 'USDT')}']")
     page.wait_for_selector("#pm-header-balances >> text=90 DOT")  # the unused 10 came back
     page.wait_for_selector(f"#pm-header-balances >> text={received}")
     page.wait_for_selector(f"#pm-history [data-batch-id='{intent.batch_id}']")
@@ -104,7 +107,8 @@ def test_an_amount_above_the_lock_settles_invalid_and_the_lock_comes_back(
     intent = Intent.objects.get(wallet__public_key=alice.public_key)
     settle(intent.batch_id)
     row = page.wait_for_selector("#pm-my-intents [data-intent-status=invalid]")
-    assert "above_lock" in row.inner_text() and "the lock came back" in row.inner_text()
+    assert "above_lock" not in row.inner_text() and "the lock came back" in row.inner_text()
+    assert "The sealed amount was more than you locked." in row.inner_text()
     page.wait_for_selector("#pm-header-balances >> text=50 DOT")
 
 

@@ -8,16 +8,36 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from ledger.units import decimals, money, whole_units
+from ledger.units import decimals, money, rounded_decimal, rounded_units, whole_units
 from marketplace.core.identity import address_of
 
 register = template.Library()
 
 
+def _rounded(shown: str, exact: str) -> str:
+    """The rounded text, with the exact one as its title when they differ."""
+    if shown == exact:
+        return shown
+    return format_html('<span class="pm-rounded" title="{}">{}</span>', exact, shown)
+
+
 @register.filter
 def amount(value, asset: str) -> str:
-    """`{{ job.budget|amount:job.asset }}` → `1.5 DOT`."""
-    return money(value, asset)
+    """`{{ job.budget|amount:job.asset }}` → `1.5 DOT`; every amount a page shows goes
+    through here: `1.6566666666 DOT` reads `1.6567 DOT`, the exact amount in its title
+    (the rule is `ledger.units.rounded_units`)."""
+    if value is None or value == "":
+        return money(value, asset)
+    exact = money(value, asset)
+    return _rounded(f"{rounded_units(int(value), decimals(asset))} {asset}", exact)
+
+
+@register.filter
+def price(value: str) -> str:
+    """A price as a decimal string (`4.123456789012`) under the same rule: `4.1235`."""
+    if not value:
+        return "—"
+    return _rounded(rounded_decimal(value), value)
 
 
 @register.filter
@@ -100,10 +120,11 @@ def identicon(public_key: str) -> str:
 
 
 @register.inclusion_tag("_address.html")
-def address_chip(public_key: str, copy: bool = False) -> dict:
+def address_chip(public_key: str, copy: bool = False, full: bool = False) -> dict:
     """`{% address_chip key %}`: identicon and short address, the full one as its title;
-    with `copy=True` a button that copies the full address."""
-    return {"public_key": public_key, "address": address_of(public_key), "copy": copy}
+    with `copy=True` a button that copies the full address; `full=True` spells it out."""
+    address = address_of(public_key) if public_key else ""
+    return {"public_key": public_key, "address": address, "copy": copy, "full": full}
 
 
 @register.simple_tag(takes_context=True)
