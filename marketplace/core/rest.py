@@ -2,6 +2,7 @@
 uses for amounts and addresses, and the mixin of a path that both reads and takes a
 signed action."""
 
+import functools
 import logging
 import re
 
@@ -34,6 +35,64 @@ def error_response(code: str, message: str, status: int, fields: dict | None = N
     return Response(error_body(code, message, fields), status=status)
 
 
+# DRF's default messages, by the field class that words them and their code, and the
+# sentence a person reads instead ("Ensure this value is greater than or equal to 1." →
+# "Enter 1 or more."). Only the wording changes: codes and the error's shape stay API.md's.
+# Messages the project wrote itself (services, AmountField) are sentences already and
+# pass unchanged.
+_DRF_SENTENCES = [
+    (serializers.Field, "required", "Fill this in."),
+    (serializers.Field, "null", "Fill this in."),
+    (serializers.CharField, "blank", "Fill this in."),
+    (serializers.CharField, "invalid", "Enter text here."),
+    (serializers.CharField, "max_length", "Shorten this to {max_length} characters or fewer."),
+    (serializers.CharField, "min_length", "Write at least {min_length} characters."),
+    (serializers.IntegerField, "invalid", "Enter a whole number, such as 3."),
+    (serializers.IntegerField, "min_value", "Enter {min_value} or more."),
+    (serializers.IntegerField, "max_value", "Enter {max_value} or less."),
+    (serializers.IntegerField, "max_string_length", "That number is too long."),
+    (serializers.FloatField, "invalid", "Enter a number, such as 1.5."),
+    (serializers.DecimalField, "invalid", "Enter a number, such as 1.5."),
+    (serializers.BooleanField, "invalid", "Choose yes or no."),
+    (serializers.ChoiceField, "invalid_choice", "Choose one of the options offered."),
+    (serializers.ListField, "not_a_list", "Give a list here."),
+    (serializers.ListField, "empty", "Give at least one."),
+    (serializers.ListField, "min_length", "Give at least {min_length}."),
+    (serializers.ListField, "max_length", "Give at most {max_length}."),
+    (serializers.DictField, "not_a_dict", "Give named values here."),
+    (serializers.DateTimeField, "invalid", "Enter a date and time such as 2026-12-03T12:00Z."),
+    (serializers.JSONField, "invalid", "This is not valid JSON."),
+    (serializers.Serializer, "invalid", "Give named values here."),
+]
+
+
+def _pattern(template: str) -> re.Pattern:
+    """DRF's `"Ensure this value is greater than or equal to {min_value}."` as a regex
+    that captures `min_value`."""
+    parts = re.split(r"\{(\w+)\}", str(template))
+    regex = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts))
+    return re.compile(f"{regex}$")
+
+
+@functools.cache
+def _drf_wording() -> dict[str, list[tuple[re.Pattern, str]]]:
+    """{code: [(DRF's wording, sentence)]}, built once the translations are loaded."""
+    table: dict[str, list[tuple[re.Pattern, str]]] = {}
+    for field_class, code, sentence in _DRF_SENTENCES:
+        template = field_class.default_error_messages[code]
+        table.setdefault(code, []).append((_pattern(template), sentence))
+    return table
+
+
+def for_people(message) -> str:
+    """A DRF default message as a sentence about what the person did; any other as is."""
+    text = str(message)
+    for pattern, sentence in _drf_wording().get(getattr(message, "code", ""), ()):
+        if match := pattern.match(text):
+            return sentence.format(**match.groupdict())
+    return text
+
+
 def _flatten(detail) -> dict:
     """DRF's nested ValidationError detail → {"field": "first message", "a.b": ...}."""
     if isinstance(detail, dict):
@@ -48,13 +107,13 @@ def _flatten(detail) -> dict:
         return flat
     if isinstance(detail, list):
         if detail and all(not isinstance(d, (dict, list)) for d in detail):
-            return {"": str(detail[0])}
+            return {"": for_people(detail[0])}
         flat = {}
         for index, value in enumerate(detail):
             for sub, msg in _flatten(value).items():
                 flat[f"{index}.{sub}" if sub else str(index)] = msg
         return flat
-    return {"": str(detail)}
+    return {"": for_people(detail)}
 
 
 def exception_handler(exc, context):
@@ -66,7 +125,7 @@ def exception_handler(exc, context):
         message = (
             fields.pop("", None)
             or fields.pop("non_field_errors", None)
-            or "Some parameters are not valid."
+            or "Please correct the marked fields."
         )
         return error_response("invalid_params", message, 400, fields)
     if isinstance(exc, (drf.ParseError, drf.UnsupportedMediaType)):

@@ -166,6 +166,27 @@ class Intent(models.Model):
     def route(self) -> list[str]:
         return [self.token_in, *([self.via] if self.via else []), self.token_out]
 
+    @property
+    def outcome_text(self) -> str:
+        """Why it did not execute, in words for its owner ("" when nothing to say)."""
+        if self.status == IntentStatus.EXPIRED:
+            return "It expired before its batch closed."
+        return OUTCOME_TEXT.get(self.reason, "")
+
+
+# The settlement's reasons (clearing.py, sealing.py) as their owner reads them.
+OUTCOME_TEXT = {
+    "min_output": "The batch price would have paid less than your minimum.",
+    "unknown_pair": "No pool trades this pair.",
+    "same_token": "It sold and bought the same asset.",
+    "bad_amount": "The sealed amount was zero.",
+    "bad_min_output": "The sealed minimum was zero.",
+    "above_lock": "The sealed amount was more than you locked.",
+    "bad_route": "No route joins these two assets.",
+    "undecryptable": "The sealed box could not be opened with the batch's key.",
+    "bad_payload": "The sealed box did not hold a valid swap.",
+}
+
 
 class BatchPair(models.Model):
     """The settlement of one pair in one batch (`token_a < token_b`), as recorded:

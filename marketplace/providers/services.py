@@ -13,6 +13,7 @@ from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 
 from ledger import services as ledger
+from ledger.units import money
 from marketplace.core import errors, hooks
 from marketplace.core.sweeps import Notify, sweep
 from marketplace.wallets.models import Wallet
@@ -52,8 +53,9 @@ def register_provider(
     Preconditions: not registered yet (else Duplicate); stake ≥ PM_MIN_STAKE (else
     BelowMinimum); the wallet has the stake available (else InsufficientFunds)."""
     if stake < settings.PM_MIN_STAKE:
+        minimum = money(settings.PM_MIN_STAKE, settings.PM_STAKE_ASSET)
         raise errors.BelowMinimum(
-            f"The stake must be at least {settings.PM_MIN_STAKE}.", {"stake": "below minimum"}
+            f"The stake must be at least {minimum}.", {"stake": f"Stake at least {minimum}."}
         )
     with transaction.atomic():
         if Provider.objects.filter(wallet=wallet).exists():
@@ -103,9 +105,10 @@ def unbond(wallet: Wallet, *, amount: int, idempotency_key: str) -> Unbonding:
         provider = _lock_provider_of(wallet)
         left = selectors.stake_of(provider) - amount
         if 0 <= left < settings.PM_MIN_STAKE and hooks.is_provider_busy(provider):
+            minimum = money(settings.PM_MIN_STAKE, settings.PM_STAKE_ASSET)
             raise errors.BelowMinimum(
-                f"While you have open jobs or bids at least {settings.PM_MIN_STAKE} stays staked.",
-                {"amount": "would leave less than the minimum stake"},
+                f"While you have open jobs or bids at least {minimum} stays staked.",
+                {"amount": f"Leave at least {minimum} staked while you have open jobs or bids."},
             )
         owner = provider.wallet.public_key
         asset = settings.PM_STAKE_ASSET
@@ -239,7 +242,9 @@ def slash_provider(provider_id: int, *, amount: int, reason: str) -> Slash:
 
     Preconditions: the stake holds `amount` (else InsufficientFunds); a reason is given."""
     if not reason.strip():
-        raise errors.InvalidParams("Say why the provider is slashed.", {"reason": "required"})
+        raise errors.InvalidParams(
+            "Say why the provider is slashed.", {"reason": "Write the reason."}
+        )
     with transaction.atomic():
         provider = lock_provider(provider_id)
         slash = Slash.objects.create(

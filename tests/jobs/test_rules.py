@@ -35,7 +35,9 @@ def test_a_budget_below_the_minimum_is_refused(market, actions, alice):
 def test_a_deadline_sooner_than_the_minimum_is_invalid(market, actions, alice):
     response = submit(actions, alice, deadline=deadline_in(60))
     assert error(response) == (400, "invalid_params")
-    assert response.json()["error"]["fields"] == {"deadline": "too soon"}
+    assert response.json()["error"]["fields"] == {
+        "deadline": "That is too soon: set a later deadline."
+    }
     assert balance(alice) == 100 * DOT
 
 

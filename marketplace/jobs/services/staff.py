@@ -21,10 +21,13 @@ def resolve_dispute(
     1-99 (else InvalidParams)."""
     if outcome == Resolution.SPLIT and not (provider_percent and 1 <= provider_percent <= 99):
         raise errors.InvalidParams(
-            "A split gives the provider 1-99 percent.", {"provider_percent": "1..99"}
+            "A split gives the provider 1-99 percent.",
+            {"provider_percent": "Give the provider 1 to 99 percent."},
         )
     if outcome not in Resolution.values:
-        raise errors.InvalidParams(f"Unknown resolution {outcome!r}.", {"outcome": "unknown"})
+        raise errors.InvalidParams(
+            f"Unknown resolution {outcome!r}.", {"outcome": "Choose one of the outcomes offered."}
+        )
     now = timezone.now()
     with transaction.atomic():
         job = _lock(job_id)

@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from ledger import services as ledger
+from ledger.units import money
 from marketplace.core import errors, hooks
 from marketplace.core.sweeps import Notify
 from marketplace.providers import services as provider_services
@@ -41,12 +42,13 @@ def _open_job(
     minimum = settings.PM_MIN_BUDGET.get(asset, 1)
     if budget < minimum:
         raise errors.BelowMinimum(
-            f"The budget must be at least {minimum} for {asset}.", {"budget": "below minimum"}
+            f"The budget must be at least {money(minimum, asset)}.",
+            {"budget": f"Offer at least {money(minimum, asset)}."},
         )
     if deadline < now + timedelta(seconds=settings.PM_MIN_DEADLINE_SECONDS):
         raise errors.InvalidParams(
             f"The deadline must be at least {settings.PM_MIN_DEADLINE_SECONDS} s away.",
-            {"deadline": "too soon"},
+            {"deadline": "That is too soon: set a later deadline."},
         )
     if data_nft_id is not None:
         hooks.check_job_data_access(wallet.public_key, data_nft_id, data_grant)

@@ -99,7 +99,10 @@ def submit_bid(wallet: Wallet, *, job_id: int, price: int, sla_seconds: int) -> 
         if now >= job.bid_window_ends_at:
             raise errors.WindowClosed("The bid window of this job has closed.")
         if price > job.budget:
-            raise errors.InvalidParams("The price is above the budget.", {"price": "above budget"})
+            raise errors.InvalidParams(
+                "The price is above the budget.",
+                {"price": f"Bid at most the budget, {money(job.budget, job.asset)}."},
+            )
         if provider_selectors.stake_of(provider) < settings.PM_MIN_STAKE:
             raise errors.BelowMinimum("Your stake is below the minimum stake.")
         if job.bids.filter(provider=provider, status=BidStatus.OPEN).exists():
