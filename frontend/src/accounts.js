@@ -100,8 +100,9 @@ export async function connect() {
     throw new ApiError(0, { code: 'no_accounts', message: 'Your wallet shares no account with PolkaMesh: add or allow one' });
   }
   const remembered = storage((s) => s.getItem(STORAGE_KEY));
-  const preferred = current?.address || remembered;
   const select = document.getElementById(SELECT_ID);
+  // The account the page is signed in as comes first: the switcher shows who acts.
+  const preferred = current?.address || select?.dataset.pmSession || remembered;
   const pick = known.find((a) => preferred && samePublicKey(a.address, preferred)) || known[0];
   current = null; // so choose() announces the (re)connection
   const acct = choose(pick.address);
