@@ -168,6 +168,50 @@ def test_a_deadline_too_soon_shows_its_error_next_to_the_field(open_as, fund, al
     assert page.url.endswith("/jobs/")
 
 
+def test_a_refused_value_reads_as_a_sentence_and_its_error_clears_on_the_next_try(
+    open_as, fund, alice
+):
+    """DRF's own wording ("Ensure this value is greater than or equal to 1.") never
+    reaches the person: the page shows what to do instead; a corrected try clears it."""
+    fund(alice, 50 * DOT)
+    page = open_as("Alice", "/jobs/")
+    sign_in(page)
+    form = "form[data-action=submit_job]"
+    page.fill(f"{form} [name=data_nft_id]", "0")
+    post_job_from_the_page(page, deadline=local_input(timedelta(minutes=2)))
+    error = page.wait_for_selector(f"{form} [data-error-for=data_nft_id]:not(:empty)")
+    assert error.inner_text() == "Enter 1 or more."
+    shown = page.inner_text(form)
+    assert "Ensure this value" not in shown and "Please correct the marked fields." in shown
+
+    page.fill(f"{form} [name=data_nft_id]", "")
+    page.click(f"{form} button")
+    page.wait_for_selector(f"{form} [data-error-for=deadline]:not(:empty)")
+    assert page.inner_text(f"{form} [data-error-for=data_nft_id]") == ""
+    assert page.get_attribute(f"{form} [name=data_nft_id]", "aria-invalid") is None
+
+
+def test_a_bid_on_a_phone_shows_its_rounded_price_its_bidder_and_an_assign_button_in_reach(
+    open_as, actions, fund, alice, bob
+):
+    fund(alice, 50 * DOT)
+    fund(bob, 1000 * DOT)
+    register(actions, bob, capabilities=("cpu",))
+    job = ok(submit(actions, alice, compute_type="cpu"), 201)
+    ok(step(actions, bob, job["id"], "bids", price="16566666666", sla_seconds=600), 201)
+    page = open_as("Alice", f"/jobs/{job['id']}/")
+    sign_in(page)
+    page.set_viewport_size({"width": 390, "height": 844})
+    row = page.wait_for_selector(f"#pm-bids-{job['id']} tr[data-bid]")
+    price = row.query_selector("[title='1.6566666666 DOT']")
+    assert price and price.inner_text() == "1.6567 DOT"  # the exact price is its title
+    assert row.query_selector(".pm-address-chip .pm-identicon")  # who bid, at a glance
+    button = row.query_selector("form[data-action=assign_provider] button").bounding_box()
+    assert button["x"] >= 0 and button["x"] + button["width"] <= 390 - 8
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(ARTIFACTS / "bids-on-a-phone.png"), full_page=True)
+
+
 def test_the_bid_window_counts_down_in_seconds_and_a_settled_job_names_no_deadline(
     open_as, actions, completed, alice
 ):

@@ -37,3 +37,17 @@ def test_a_wrong_amount_shows_its_error_next_to_the_field(open_as):
     page.fill(f"{form} input[name=amount]", "10")  # the next try: the old error goes
     page.wait_for_selector(f"{form} [data-error-for=amount]:empty", state="attached")
     assert page.get_attribute(f"{form} input[name=amount]", "aria-invalid") is None
+
+
+def test_the_account_switcher_shows_the_account_signed_in_as(open_as, alice, bob):
+    """The wallet remembers Alice and offers her first, but this page is signed in as
+    Bob: the switcher shows Bob selected, and nobody is signed in as someone else."""
+    page = open_as("Bob", "/wallet/")
+    sign_in(page)
+    page.evaluate(f"localStorage.setItem('polkamesh.account', {alice.address!r})")
+    page.context.add_init_script(script="window.__pmFakeWalletAccount = 'Alice';")
+    page.reload()
+    switcher = page.wait_for_selector("select#pm-account[data-pm-switch]:enabled", state="attached")
+    assert switcher.evaluate("s => s.value") == bob.address
+    assert "Bob" in switcher.evaluate("s => s.selectedOptions[0].textContent")
+    assert bob.address in page.inner_text("main")  # still Bob's wallet page
