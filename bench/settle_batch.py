@@ -11,7 +11,9 @@ the least any settlement of those rows can cost, without decrypting or clearing.
     .venv/bin/python bench/settle_batch.py
     BENCH_SIZES=1000 .venv/bin/python bench/settle_batch.py
 
-Prints per size the settlement's time and rate, the baseline's, then
+Prints per size the settlement's time and rate, the baseline's (wall-clock, and the CPU
+time of this process and of its PostgreSQL backend, which a loaded machine distorts
+far less), then
 t(10k)/t(1k) (goal <= 12) and, as its last line, the ratio at the largest size
 (goal >= 0.30).
 """
@@ -24,7 +26,7 @@ import secrets
 import time
 from datetime import timedelta
 
-from _django import setup
+from _django import Cost, analyze, measured, setup, unannounced
 
 SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", "1000,10000").split(",")]
 TRADERS = 200
@@ -101,8 +103,8 @@ def submit(batch, keys: list[str], count: int, rng: random.Random) -> None:
                 )
 
 
-def raw_application(batch_id: int) -> float:
-    """Seconds for raw SQL to apply the transfers batch `batch_id`'s settlement wrote,
+def raw_application(batch_id: int) -> Cost:
+    """What it costs raw SQL to apply the transfers batch `batch_id`'s settlement wrote,
     with its hold, intent and event rows (rolled back afterwards)."""
     from django.db import connection, transaction
 
@@ -154,15 +156,14 @@ def raw_application(batch_id: int) -> float:
         ),
     ]
     with transaction.atomic(), connection.cursor() as cursor:
-        started = time.perf_counter()
-        for sql, params in statements:
-            cursor.execute(sql, params)
-        elapsed = time.perf_counter() - started
+        with measured() as cost:
+            for sql, params in statements:
+                cursor.execute(sql, params)
         transaction.set_rollback(True)
-    return elapsed
+    return cost
 
 
-def settle(keys: list[str], count: int, rng: random.Random) -> tuple[float, float]:
+def settle(keys: list[str], count: int, rng: random.Random) -> tuple[Cost, Cost]:
     from django.utils import timezone
 
     from marketplace.intents import services
@@ -173,17 +174,18 @@ def settle(keys: list[str], count: int, rng: random.Random) -> tuple[float, floa
     batch = services.open_epoch()
     Batch.objects.filter(pk=batch.pk).update(closes_at=timezone.now() + timedelta(hours=1))
     started = time.perf_counter()
-    submit(batch, keys, count, rng)
+    with unannounced():
+        submit(batch, keys, count, rng)
     print(f"  {count} intents submitted in {time.perf_counter() - started:.1f} s")
     Batch.objects.filter(pk=batch.pk).update(closes_at=timezone.now())
-    started = time.perf_counter()
-    assert services.settle_batch(batch.pk)
-    elapsed = time.perf_counter() - started
+    analyze()
+    with measured() as cost:
+        assert services.settle_batch(batch.pk)
     statuses = Intent.objects.filter(batch_id=batch.pk).values_list("status", flat=True)
     executed = sum(1 for s in statuses if s == "executed")
     routed = Intent.objects.filter(batch_id=batch.pk, status="executed").exclude(via="").count()
     print(f"  executed {executed} of {count} ({routed} routed)")
-    return elapsed, raw_application(batch.pk)
+    return cost, raw_application(batch.pk)
 
 
 def main() -> None:
@@ -197,10 +199,15 @@ def main() -> None:
     for count in SIZES:
         print(f"{count} sealed intents over {len(POOLS)} pools:")
         elapsed, baseline = settle(keys, count, rng)
-        times[count] = elapsed
-        ratio = baseline / elapsed
-        print(f"  settle_batch   : {elapsed:7.2f} s ({count / elapsed:7.0f} intents/s)")
-        print(f"  raw SQL        : {baseline:7.2f} s ({count / baseline:7.0f} intents/s)")
+        times[count] = elapsed.wall
+        ratio = baseline.wall / elapsed.wall
+        for name, cost in (("settle_batch", elapsed), ("raw SQL", baseline)):
+            print(
+                f"  {name:<15}: {cost.wall:7.2f} s ({count / cost.wall:7.0f} intents/s), CPU"
+                f" {cost.cpu:.2f} s ({cost.process_cpu:.2f} process + {cost.backend_cpu:.2f}"
+                " PostgreSQL)"
+            )
+        print(f"  CPU ratio      : {baseline.cpu / elapsed.cpu:.2f}")
     assert violations() == [], violations()
     if len(SIZES) > 1:
         small, large = min(SIZES), max(SIZES)
