@@ -273,3 +273,13 @@ def test_the_history_records_each_status_with_its_time(settled):
     assert times == sorted(times)
     job = Job.objects.get(pk=settled["id"])
     assert job.history.last().at - job.created_at < timedelta(minutes=1)
+
+
+def test_a_refused_field_reads_as_a_sentence_and_keeps_its_code(market, actions, alice):
+    """DRF's default wording is replaced by what to do; the code and shape stay API.md's."""
+    response = submit(actions, alice, data_nft_id=0, budget=None)
+    assert error(response) == (400, "invalid_params")
+    body = response.json()["error"]
+    assert body["fields"] == {"data_nft_id": "Enter 1 or more.", "budget": "Fill this in."}
+    assert body["message"] == "Please correct the marked fields."
+    assert balance(alice) == 100 * DOT
