@@ -50,3 +50,26 @@ export function formatAmount(amount, decimals) {
   const result = fraction ? `${whole}.${fraction}` : whole;
   return negative && result !== '0' ? `-${result}` : result;
 }
+
+/** The one rounding rule of amounts shown to people (ledger/units.py `rounded_units`). */
+const SHOWN_DIGITS = 4;
+
+/**
+ * "16566666666", 10 → "1.6567": formatAmount rounded half up to 4 decimals (4
+ * significant digits below 1, so a small amount never reads 0), with thousands
+ * separators. For text people read; inputs keep formatAmount's exact value.
+ */
+export function roundedAmount(amount, decimals) {
+  const places = Number(decimals);
+  formatAmount(amount, places); // the same checks: an integer amount, sane decimals
+  const text = String(amount).trim();
+  const negative = text.startsWith('-');
+  let magnitude = BigInt(text.replace('-', ''));
+  const digits = magnitude.toString().length;
+  const leadingZeros = magnitude > 0n && magnitude < 10n ** BigInt(places) ? places - digits : 0;
+  const step = 10n ** BigInt(Math.max(0, places - SHOWN_DIGITS - leadingZeros));
+  magnitude = ((magnitude + step / 2n) / step) * step;
+  const [whole, fraction] = formatAmount(magnitude.toString(), places).split('.');
+  const grouped = whole.replace(/\B(?=(\d{3})+$)/g, ',') + (fraction ? `.${fraction}` : '');
+  return negative && grouped !== '0' ? `-${grouped}` : grouped;
+}

@@ -3,7 +3,7 @@
 // sealed intents, a suggested minimum), the available balance with a "Max"
 // button, and the lock filled in from the amount. And, on every page, batch
 // badges and countdowns that follow the clock between server refreshes.
-import { formatAmount, parseAmount } from './amount.js';
+import { formatAmount, parseAmount, roundedAmount } from './amount.js';
 import { ApiError, assetDecimals, getJson, serverNow } from './http.js';
 
 const QUOTE_DELAY_MS = 250;
@@ -30,7 +30,7 @@ async function showBalance(form) {
     const row = (data.balances || []).find((b) => b.asset === asset);
     const available = row ? row.available : '0';
     out.dataset.pmAvailable = available;
-    out.textContent = `${formatAmount(available, await assetDecimals(asset))} ${asset}`;
+    out.textContent = `${roundedAmount(available, await assetDecimals(asset))} ${asset}`;
   } catch {
     out.dataset.pmAvailable = '';
     out.textContent = '—';
@@ -82,9 +82,9 @@ async function quote(form) {
   try {
     const { data: q } = await getJson(`/api/quote?${query}`);
     const decimalsOut = await assetDecimals(tokenOut);
-    const out = formatAmount(q.amount_out_estimate, decimalsOut);
-    const minimum = formatAmount(q.suggested_min_output, decimalsOut);
-    const fee = formatAmount(q.fee, await assetDecimals(tokenIn));
+    const out = roundedAmount(q.amount_out_estimate, decimalsOut);
+    const minimum = formatAmount(q.suggested_min_output, decimalsOut); // the field's exact value
+    const fee = roundedAmount(q.fee, await assetDecimals(tokenIn));
     const sealed = Object.entries(q.batch_sealed_intents)
       .map(([pair, n]) => `${n} sealed intent${n === 1 ? '' : 's'} in ${pair.replace('-', '/')}`)
       .join(', ');

@@ -142,8 +142,8 @@ def test_the_form_quotes_as_the_trader_types_and_the_row_turns_executed_at_the_c
 
         page.fill(f"{FORM} [name=amount_in]", "10")
         estimate = page.wait_for_selector(
-            f"{FORM} [data-pm-quote-estimate]:has-text('49.800349 USDT')"
-        )
+            f"{FORM} [data-pm-quote-estimate]:has-text('49.8003 USDT')"
+        )  # 49.800349 read as the pages round amounts; the minimum field keeps it exact
         assert estimate.is_visible()
         assert page.input_value(f"{FORM} [name=lock_amount]") == "10"
         assert page.input_value(f"{FORM} [name=min_output]") == "49.551347"  # 0.5 % below
