@@ -78,6 +78,7 @@ def current_tasks(federated: FederatedJob) -> list[dict]:
             "data_nft_id": t["participant__nft_id"],
             "attempt": t["attempt"],
             "status": t["job__status"],
+            "status_label": JobStatus(t["job__status"]).label,
             "job_id": t["job_id"],
         }
         for t in Task.objects.filter(federated=federated, round=federated.round + 1)

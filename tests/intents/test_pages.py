@@ -94,6 +94,16 @@ def test_my_intents_show_what_each_settled_intent_got(client, actions, settled, 
     assert "60 USDT" not in html  # bob's intent is his
 
 
+def test_a_dropped_intent_says_why_in_words_on_the_trade_page_and_the_overview(
+    client, actions, settled, alice
+):
+    sign_in(client, actions, alice)
+    why = "The batch price would have paid less than your minimum."
+    for path in ("/trade/intents", "/"):
+        html = client.get(path).content.decode()
+        assert why in html and ">min_output<" not in html
+
+
 def test_the_history_lists_traded_batches_with_prices_and_a_chart(client, settled):
     page = client.get("/trade/").content.decode()
     assert f'data-batch-id="{settled}"' in page
