@@ -11,13 +11,6 @@ from .serializers import ArtifactSerializer
 CID = r"^sha256:[0-9a-f]{64}$"
 
 
-class ArtifactResult(ArtifactSerializer):
-    action_id = serializers.IntegerField()
-
-    class Meta(ArtifactSerializer.Meta):
-        fields = [*ArtifactSerializer.Meta.fields, "action_id"]
-
-
 class UploadParams(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     media_type = serializers.ChoiceField(choices=MediaType.choices)
@@ -28,7 +21,7 @@ class UploadParams(serializers.Serializer):
     visibility = serializers.ChoiceField(choices=Visibility.choices)
 
 
-@signed_action("upload_artifact", params=UploadParams, status=201, response=ArtifactResult)
+@signed_action("upload_artifact", params=UploadParams, status=201, response=ArtifactSerializer)
 def upload_artifact(wallet, params, ctx):
     # The multipart view parsed the file part; the signed params name its hash and size.
     content = ctx.request.FILES.get("content") if ctx.request is not None else None

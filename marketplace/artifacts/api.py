@@ -11,11 +11,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from marketplace.core import errors
+from marketplace.core.actions import REGISTRY
 from marketplace.core.rest import ERROR_RESPONSES, SignedPostMixin
 from marketplace.wallets import services as wallet_services
 
 from . import selectors
-from .actions import ArtifactResult
 from .models import MediaType
 from .serializers import ArtifactSerializer
 
@@ -63,7 +63,12 @@ class ArtifactCollectionView(SignedPostMixin, ListAPIView):
     @extend_schema(
         operation_id="upload_artifact",
         request={"multipart/form-data": UploadForm},
-        responses={201: ArtifactResult, 200: ArtifactResult, 413: None, **ERROR_RESPONSES},
+        responses={
+            201: REGISTRY["upload_artifact"].result,
+            200: REGISTRY["upload_artifact"].result,
+            413: None,
+            **ERROR_RESPONSES,
+        },
     )
     def post(self, request):
         # Refuse an oversized upload by its declared length, before reading it.

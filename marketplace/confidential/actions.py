@@ -23,14 +23,9 @@ class RegisterParams(serializers.Serializer):
     attestation_report = serializers.CharField(max_length=MAX_REPORT_CHARS)
 
 
-class TeeWorkerResult(TeeWorkerSerializer):
-    action_id = serializers.IntegerField(read_only=True)
-
-    class Meta(TeeWorkerSerializer.Meta):
-        fields = [*TeeWorkerSerializer.Meta.fields, "action_id"]
-
-
-@signed_action("register_tee_worker", params=RegisterParams, status=201, response=TeeWorkerResult)
+@signed_action(
+    "register_tee_worker", params=RegisterParams, status=201, response=TeeWorkerSerializer
+)
 def register_tee_worker(wallet, params, ctx):
     return TeeWorkerSerializer(services.register_tee_worker(wallet, **params)).data
 
@@ -51,7 +46,6 @@ class SubmitResult(serializers.Serializer):
     job_id = serializers.IntegerField(help_text="the underlying compute job")
     payload_hash = serializers.CharField()
     status = serializers.CharField()
-    action_id = serializers.IntegerField(read_only=True)
 
 
 @signed_action("submit_confidential_job", params=SubmitParams, status=201, response=SubmitResult)
@@ -92,7 +86,6 @@ class AttestResult(serializers.Serializer):
     outcome = serializers.CharField()
     result_hash = serializers.CharField()
     attested_at = serializers.DateTimeField()
-    action_id = serializers.IntegerField(read_only=True)
 
 
 @signed_action(

@@ -57,27 +57,34 @@ class MintParams(serializers.ModelSerializer):
         return attrs
 
 
-class DataNFTResult(DataNFTWithRefSerializer):
-    action_id = serializers.IntegerField(read_only=True)
-
-    class Meta(DataNFTWithRefSerializer.Meta):
-        fields = [*DataNFTWithRefSerializer.Meta.fields, "action_id"]
-
-
-@signed_action("mint_data_nft", params=MintParams, status=201, response=DataNFTResult)
+@signed_action(
+    "mint_data_nft",
+    params=MintParams,
+    status=201,
+    response=DataNFTWithRefSerializer,
+    result_name="DataNFTResult",
+)
 def mint_data_nft(wallet, params, ctx):
     return DataNFTWithRefSerializer(services.mint_data_nft(wallet, **params)).data
 
 
 @signed_action(
-    "update_data_nft", params=UpdateParams, url_params=("nft_id",), response=DataNFTResult
+    "update_data_nft",
+    params=UpdateParams,
+    url_params=("nft_id",),
+    response=DataNFTWithRefSerializer,
+    result_name="DataNFTResult",
 )
 def update_data_nft(wallet, params, ctx):
     return DataNFTWithRefSerializer(services.update_data_nft(wallet, **params)).data
 
 
 @signed_action(
-    "transfer_data_nft", params=TransferParams, url_params=("nft_id",), response=DataNFTResult
+    "transfer_data_nft",
+    params=TransferParams,
+    url_params=("nft_id",),
+    response=DataNFTWithRefSerializer,
+    result_name="DataNFTResult",
 )
 def transfer_data_nft(wallet, params, ctx):
     return DataNFTWithRefSerializer(services.transfer_data_nft(wallet, **params)).data
@@ -92,7 +99,6 @@ class PurchaseResult(serializers.Serializer):
     asset = serializers.CharField()
     paid = AmountField(source="amount", help_text="price_per_hour * hours, from the subscriber")
     fee = AmountField(allow_zero=True, help_text="the platform's part of `paid`")
-    action_id = serializers.IntegerField(read_only=True)
 
 
 @signed_action(
@@ -107,7 +113,6 @@ class AccessResult(serializers.Serializer):
     token = serializers.CharField(help_text="for GET /api/data-nfts/{id}/readings?token=")
     expires_at = serializers.DateTimeField()
     content_ref = serializers.CharField()
-    action_id = serializers.IntegerField(read_only=True)
 
 
 # The token is a bearer credential: answered once, never stored in the audit trail.
@@ -125,7 +130,6 @@ def access_data(wallet, params, ctx):
 class PublishResult(serializers.Serializer):
     nft_id = serializers.IntegerField()
     published = serializers.IntegerField()
-    action_id = serializers.IntegerField(read_only=True)
 
 
 @signed_action(

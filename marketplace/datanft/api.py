@@ -8,11 +8,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from marketplace.core import errors
+from marketplace.core.actions import REGISTRY
 from marketplace.core.rest import ERROR_RESPONSES, Pagination, SignedPostMixin
 from marketplace.wallets.api import EnvelopeSerializer, signed_action_view
 
 from . import selectors, services
-from .actions import DataNFTResult, PublishResult
 from .serializers import (
     MAX_READINGS_PER_CALL,
     READING_ROW,
@@ -54,7 +54,7 @@ class DataNFTCollectionView(SignedPostMixin, ListAPIView):
     @extend_schema(
         operation_id="mint_data_nft",
         request=EnvelopeSerializer,
-        responses={201: DataNFTResult, **ERROR_RESPONSES},
+        responses={201: REGISTRY["mint_data_nft"].result, **ERROR_RESPONSES},
     )
     def post(self, request):
         return mint_data_nft(request._request)
@@ -113,7 +113,7 @@ class ReadingsView(ListAPIView):
     @extend_schema(
         operation_id="publish_readings",
         request=EnvelopeSerializer,
-        responses={200: PublishResult, **ERROR_RESPONSES},
+        responses={200: REGISTRY["publish_readings"].result, **ERROR_RESPONSES},
     )
     def post(self, request, nft_id: int):
         return publish_readings(request._request, nft_id=nft_id)

@@ -8,14 +8,9 @@ from . import selectors, services
 from .serializers import FederatedJobSerializer, SubmitParams, UpdateParams
 
 
-class FederatedJobResult(FederatedJobSerializer):
-    action_id = serializers.IntegerField(read_only=True)
-
-    class Meta(FederatedJobSerializer.Meta):
-        fields = [*FederatedJobSerializer.Meta.fields, "action_id"]
-
-
-@signed_action("submit_federated_job", params=SubmitParams, status=201, response=FederatedJobResult)
+@signed_action(
+    "submit_federated_job", params=SubmitParams, status=201, response=FederatedJobSerializer
+)
 def submit_federated_job(wallet, params, ctx):
     federated = services.submit_federated_job(wallet, idempotency_key=ctx.idempotency_key, **params)
     return FederatedJobSerializer(selectors.federated_job(federated.pk, wallet.public_key)).data
@@ -26,7 +21,6 @@ class UpdateResult(serializers.Serializer):
     job_id = serializers.IntegerField()
     round = serializers.IntegerField()
     accepted = serializers.BooleanField()
-    action_id = serializers.IntegerField(read_only=True)
 
 
 @signed_action(

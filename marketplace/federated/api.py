@@ -4,11 +4,11 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from marketplace.core.actions import REGISTRY
 from marketplace.core.rest import ERROR_RESPONSES, SignedPostMixin
 from marketplace.wallets.api import EnvelopeSerializer, signed_action_view
 
 from . import selectors
-from .actions import FederatedJobResult
 from .serializers import FederatedJobSerializer, TaskSerializer
 
 submit_federated_job = signed_action_view("submit_federated_job")
@@ -22,7 +22,7 @@ class FederatedJobCollectionView(SignedPostMixin, APIView):
     @extend_schema(
         operation_id="submit_federated_job",
         request=EnvelopeSerializer,
-        responses={201: FederatedJobResult, **ERROR_RESPONSES},
+        responses={201: REGISTRY["submit_federated_job"].result, **ERROR_RESPONSES},
     )
     def post(self, request):
         return submit_federated_job(request._request)

@@ -11,10 +11,6 @@ from .sealing import MAX_SEALED_BYTES
 from .serializers import IntentSerializer
 
 
-class IntentResult(IntentSerializer):
-    action_id = serializers.IntegerField()
-
-
 class SubmitIntentParams(serializers.Serializer):
     batch_id = serializers.IntegerField(min_value=1)
     token_in = AssetField()
@@ -30,7 +26,7 @@ class SubmitIntentParams(serializers.Serializer):
     )
 
 
-@signed_action("submit_intent", params=SubmitIntentParams, status=201, response=IntentResult)
+@signed_action("submit_intent", params=SubmitIntentParams, status=201, response=IntentSerializer)
 def submit_intent(wallet, params, ctx):
     intent = services.submit_intent(wallet, idempotency_key=ctx.idempotency_key, **params)
     return IntentSerializer(intent).data
@@ -41,7 +37,10 @@ class CancelIntentParams(serializers.Serializer):
 
 
 @signed_action(
-    "cancel_intent", params=CancelIntentParams, url_params=("intent_id",), response=IntentResult
+    "cancel_intent",
+    params=CancelIntentParams,
+    url_params=("intent_id",),
+    response=IntentSerializer,
 )
 def cancel_intent(wallet, params, ctx):
     return IntentSerializer(services.cancel_intent(wallet, **params)).data

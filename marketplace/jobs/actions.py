@@ -18,13 +18,6 @@ from .serializers import BidSerializer, JobSerializer
 MAX_RESULT_BYTES = 256 * 1024
 
 
-class JobResult(JobSerializer):
-    action_id = serializers.IntegerField()
-
-    class Meta(JobSerializer.Meta):
-        fields = [*JobSerializer.Meta.fields, "action_id"]
-
-
 def _job_as_seen_by(wallet, job) -> dict:
     return _serialized(wallet, selectors.job(job.pk))
 
@@ -45,7 +38,7 @@ class SubmitJobParams(serializers.Serializer):
     auto_assign = serializers.BooleanField(default=False)
 
 
-@signed_action("submit_job", params=SubmitJobParams, status=201, response=JobResult)
+@signed_action("submit_job", params=SubmitJobParams, status=201, response=JobSerializer)
 def submit_job(wallet, params, ctx):
     # The service returns the new job with its history in hand: no need to read it back.
     return _serialized(
@@ -62,15 +55,8 @@ class BidParams(JobIdParams):
     sla_seconds = serializers.IntegerField(min_value=1, max_value=365 * 24 * 3600)
 
 
-class BidResult(BidSerializer):
-    action_id = serializers.IntegerField()
-
-    class Meta(BidSerializer.Meta):
-        fields = [*BidSerializer.Meta.fields, "action_id"]
-
-
 @signed_action(
-    "submit_bid", params=BidParams, status=201, url_params=("job_id",), response=BidResult
+    "submit_bid", params=BidParams, status=201, url_params=("job_id",), response=BidSerializer
 )
 def submit_bid(wallet, params, ctx):
     return BidSerializer(services.submit_bid(wallet, **params)).data
@@ -80,7 +66,7 @@ class DeclineParams(JobIdParams):
     reason = serializers.CharField(max_length=500)
 
 
-@signed_action("decline_job", params=DeclineParams, url_params=("job_id",), response=JobResult)
+@signed_action("decline_job", params=DeclineParams, url_params=("job_id",), response=JobSerializer)
 def decline_job(wallet, params, ctx):
     return _job_as_seen_by(wallet, services.decline_job(wallet, **params))
 
@@ -89,12 +75,16 @@ class AssignParams(JobIdParams):
     bid_id = serializers.IntegerField(min_value=1)
 
 
-@signed_action("assign_provider", params=AssignParams, url_params=("job_id",), response=JobResult)
+@signed_action(
+    "assign_provider", params=AssignParams, url_params=("job_id",), response=JobSerializer
+)
 def assign_provider(wallet, params, ctx):
     return _job_as_seen_by(wallet, services.assign_provider(wallet, **params))
 
 
-@signed_action("mark_in_progress", params=JobIdParams, url_params=("job_id",), response=JobResult)
+@signed_action(
+    "mark_in_progress", params=JobIdParams, url_params=("job_id",), response=JobSerializer
+)
 def mark_in_progress(wallet, params, ctx):
     return _job_as_seen_by(wallet, services.mark_in_progress(wallet, **params))
 
@@ -120,12 +110,12 @@ class ResultParams(JobIdParams):
         return data
 
 
-@signed_action("submit_result", params=ResultParams, url_params=("job_id",), response=JobResult)
+@signed_action("submit_result", params=ResultParams, url_params=("job_id",), response=JobSerializer)
 def submit_result(wallet, params, ctx):
     return _job_as_seen_by(wallet, services.submit_result(wallet, **params))
 
 
-@signed_action("accept_result", params=JobIdParams, url_params=("job_id",), response=JobResult)
+@signed_action("accept_result", params=JobIdParams, url_params=("job_id",), response=JobSerializer)
 def accept_result(wallet, params, ctx):
     return _job_as_seen_by(wallet, services.accept_result(wallet, **params))
 
@@ -134,11 +124,11 @@ class DisputeParams(JobIdParams):
     reason = serializers.CharField(max_length=500)
 
 
-@signed_action("dispute_job", params=DisputeParams, url_params=("job_id",), response=JobResult)
+@signed_action("dispute_job", params=DisputeParams, url_params=("job_id",), response=JobSerializer)
 def dispute_job(wallet, params, ctx):
     return _job_as_seen_by(wallet, services.dispute_job(wallet, **params))
 
 
-@signed_action("cancel_job", params=JobIdParams, url_params=("job_id",), response=JobResult)
+@signed_action("cancel_job", params=JobIdParams, url_params=("job_id",), response=JobSerializer)
 def cancel_job(wallet, params, ctx):
     return _job_as_seen_by(wallet, services.cancel_job(wallet, **params))

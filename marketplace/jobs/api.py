@@ -6,12 +6,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from marketplace.core import errors
+from marketplace.core.actions import REGISTRY
 from marketplace.core.identity import InvalidAddress, public_key_from_address
 from marketplace.core.rest import ERROR_RESPONSES, SignedPostMixin
 from marketplace.wallets.api import EnvelopeSerializer, signed_action_view
 
 from . import selectors
-from .actions import JobResult
 from .models import JobStatus
 from .serializers import EscrowBalanceSerializer, JobSerializer, ResultSerializer
 
@@ -55,7 +55,7 @@ class JobCollectionView(SignedPostMixin, JobViewMixin, ListAPIView):
     @extend_schema(
         operation_id="submit_job",
         request=EnvelopeSerializer,
-        responses={201: JobResult, **ERROR_RESPONSES},
+        responses={201: REGISTRY["submit_job"].result, **ERROR_RESPONSES},
     )
     def post(self, request):
         return submit_job(request._request)
@@ -109,7 +109,7 @@ class JobResultView(SignedPostMixin, APIView):
     @extend_schema(
         operation_id="submit_result",
         request=EnvelopeSerializer,
-        responses={200: JobResult, **ERROR_RESPONSES},
+        responses={200: REGISTRY["submit_result"].result, **ERROR_RESPONSES},
     )
     def post(self, request, job_id: int):
         return submit_result(request._request, job_id=job_id)

@@ -35,14 +35,7 @@ class RegisterParams(serializers.Serializer):
         return data
 
 
-class ProviderResult(ProviderSerializer):
-    action_id = serializers.IntegerField()
-
-    class Meta(ProviderSerializer.Meta):
-        fields = [*ProviderSerializer.Meta.fields, "action_id"]
-
-
-@signed_action("register_provider", params=RegisterParams, status=201, response=ProviderResult)
+@signed_action("register_provider", params=RegisterParams, status=201, response=ProviderSerializer)
 def register_provider(wallet, params, ctx):
     provider = services.register_provider(wallet, idempotency_key=ctx.idempotency_key, **params)
     return ProviderSerializer(provider).data
@@ -52,17 +45,15 @@ class AmountParams(serializers.Serializer):
     amount = AmountField()
 
 
-@signed_action("add_stake", params=AmountParams, response=ProviderResult)
+@signed_action("add_stake", params=AmountParams, response=ProviderSerializer)
 def add_stake(wallet, params, ctx):
     provider = services.add_stake(wallet, idempotency_key=ctx.idempotency_key, **params)
     return ProviderSerializer(provider).data
 
 
-class UnbondResult(UnbondingSerializer):
-    action_id = serializers.IntegerField()
-
-
-@signed_action("unbond", params=AmountParams, response=UnbondResult)
+@signed_action(
+    "unbond", params=AmountParams, response=UnbondingSerializer, result_name="UnbondResult"
+)
 def unbond(wallet, params, ctx):
     unbonding = services.unbond(wallet, idempotency_key=ctx.idempotency_key, **params)
     return UnbondingSerializer(unbonding).data

@@ -4,11 +4,11 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework.generics import ListAPIView, RetrieveAPIView
 
+from marketplace.core.actions import REGISTRY
 from marketplace.core.rest import ERROR_RESPONSES, SignedPostMixin
 from marketplace.wallets.api import EnvelopeSerializer, signed_action_view
 
 from . import selectors
-from .actions import ProviderResult
 from .serializers import ProviderSerializer
 
 register_provider = signed_action_view("register_provider")
@@ -23,7 +23,7 @@ class ProviderCollectionView(SignedPostMixin, ListAPIView):
     @extend_schema(
         operation_id="register_provider",
         request=EnvelopeSerializer,
-        responses={201: ProviderResult, **ERROR_RESPONSES},
+        responses={201: REGISTRY["register_provider"].result, **ERROR_RESPONSES},
     )
     def post(self, request):
         return register_provider(request._request)

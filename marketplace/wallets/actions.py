@@ -35,7 +35,6 @@ class AssetField(serializers.CharField):
 class LoginResult(serializers.Serializer):
     address = serializers.CharField()
     token = serializers.CharField()
-    action_id = serializers.IntegerField()
 
 
 @signed_action("login", params=NoParams, response=LoginResult, secret_fields=("token",))
@@ -51,7 +50,6 @@ class FaucetParams(serializers.Serializer):
 
 class FaucetResult(serializers.Serializer):
     balances = BalanceSerializer(many=True)
-    action_id = serializers.IntegerField()
 
 
 @signed_action("faucet", params=FaucetParams, response=FaucetResult)

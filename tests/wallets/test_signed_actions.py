@@ -205,3 +205,22 @@ def test_ids_in_the_url_must_equal_the_ids_in_params(alice):
         execute_signed_action("test_echo_job", body, {"job_id": 8})
     assert caught.value.fields == {"job_id": "does not match the URL"}
     assert execute_signed_action("test_echo_job", body, {"job_id": 7}).body["job_id"] == 7
+
+
+@pytest.mark.django_db(False)
+def test_the_schema_gives_every_signed_actions_answer_its_action_id():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    components = schema["components"]["schemas"]
+    documented = {}
+    for operations in schema["paths"].values():
+        for operation in operations.values():
+            spec = REGISTRY.get(operation["operationId"])
+            if spec is None:
+                continue
+            answer = operation["responses"][str(spec.status)]["content"]
+            ref = next(iter(answer.values()))["schema"]["$ref"]
+            documented[spec.name] = components[ref.rsplit("/", 1)[1]]["properties"]
+    assert {"withdraw", "submit_job", "unbond", "delete_artifact"} <= set(documented)
+    assert [name for name, fields in documented.items() if "action_id" not in fields] == []
