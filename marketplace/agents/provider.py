@@ -9,13 +9,13 @@ only make it react sooner."""
 
 import json
 import logging
-import queue
 import threading
 import time
 from datetime import UTC, datetime
 
 from . import federated_task, mev_risk, onnx_runner, runners
 from .client import CONNECTED, ApiError, Client
+from .loop import EventLoopAgent
 from .state import AgentState
 
 log = logging.getLogger("polkamesh.agents.provider")
@@ -25,7 +25,9 @@ OPEN = ("assigned", "in_progress")  # assignment statuses this agent still has w
 RESULT_REF = "inline"  # the result travels in result_content
 
 
-class ProviderAgent:
+class ProviderAgent(EventLoopAgent):
+    log = log  # the loop logs a failed step under this agent's name
+
     def __init__(
         self,
         client: Client,
@@ -54,26 +56,9 @@ class ProviderAgent:
 
     # --- the loop -------------------------------------------------------------------------
 
-    def run(self, stop: threading.Event) -> None:
+    def start(self, stop: threading.Event) -> bool:
         self.ensure_registered()
-        self.sandbox.start()
-        listener = self.client.listen(stop=stop)
-        next_poll = time.monotonic() + self.poll_seconds
-        while not stop.is_set():
-            try:
-                event = listener.events.get(timeout=1)
-            except queue.Empty:
-                event = None
-            try:
-                if event is not None:
-                    self.handle(event)
-                elif time.monotonic() >= next_poll:
-                    self.reconcile()
-                    next_poll = time.monotonic() + self.poll_seconds
-            except ApiError as exc:
-                # One failed step must not stop the agent: the next reconcile retries it.
-                log.error("step failed: %s", exc)
-        self.sandbox.close()
+        return True
 
     def handle(self, event: dict) -> None:
         kind, data = event["type"], event.get("data") or {}

@@ -17,11 +17,9 @@ import hashlib
 import json
 import logging
 import os
-import queue
 import re
 import stat
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -30,6 +28,7 @@ from nacl.public import PrivateKey, PublicKey, SealedBox
 
 from . import onnx_runner, runners
 from .client import CONNECTED, ApiError, Client, Signer
+from .loop import EventLoopAgent
 from .state import AgentState
 
 log = logging.getLogger("polkamesh.agents.tee")
@@ -152,12 +151,14 @@ def attest(
     }
 
 
-class TeeWorkerAgent:
+class TeeWorkerAgent(EventLoopAgent):
     """Registers the worker, then attests every confidential job waiting for it.
 
     Server side (docs/AGENTS.md, "What the server must add for confidential jobs"):
     `GET /api/confidential-jobs?worker=<address>` lists the worker's jobs, and a
     `confidential_job.assigned` event tells it about a new one."""
+
+    log = log  # the loop logs a failed step under this agent's name
 
     def __init__(
         self,
@@ -176,27 +177,11 @@ class TeeWorkerAgent:
         self.poll_seconds = poll_seconds
         self.sandbox = onnx_runner.Sandbox(limits)
 
-    def run(self, stop: threading.Event) -> None:
-        if not self._register_when_possible(stop):
-            return
-        self.sandbox.start()
-        listener = self.client.listen(stop=stop)
-        next_poll = time.monotonic() + self.poll_seconds
-        while not stop.is_set():
-            try:
-                event = listener.events.get(timeout=1)
-            except queue.Empty:
-                event = None
-            due = time.monotonic() >= next_poll
-            if due or (event and event["type"] in (CONNECTED, "confidential_job.assigned")):
-                try:
-                    self.reconcile()
-                except ApiError as exc:
-                    log.error("reconcile failed: %s", exc)
-                next_poll = time.monotonic() + self.poll_seconds
-        self.sandbox.close()
+    def handle(self, event: dict) -> None:
+        if event["type"] in (CONNECTED, "confidential_job.assigned"):
+            self.reconcile()
 
-    def _register_when_possible(self, stop: threading.Event) -> bool:
+    def start(self, stop: threading.Event) -> bool:
         """`ensure_registered`, retried with backoff while the server cannot be reached or
         has no TEE worker API yet (404): a worker started beside the site (`make run`)
         waits for it instead of exiting. False if stopped first."""
