@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 
 from marketplace.core.admin_base import (
     NoAddDeleteAdmin,
@@ -7,9 +7,9 @@ from marketplace.core.admin_base import (
     address,
     change_link,
     form_action,
-    log_staff_action,
+    logged_service,
+    row_action,
 )
-from marketplace.core.errors import ApiError
 
 from . import services
 from .models import ConfidentialJob, TeeWorker
@@ -49,33 +49,18 @@ class TeeWorkerAdmin(NoAddDeleteAdmin):
         description="Approve (buyers may seal jobs to it)", permissions=["review_teeworker"]
     )
     def approve(self, request, queryset):
-        for worker in queryset:
-            try:
-                services.approve_tee_worker(worker.pk)
-            except ApiError as exc:
-                self.message_user(request, f"{worker}: {exc.message}", messages.ERROR)
-            else:
-                log_staff_action(
-                    request, worker, "approve", {"status": worker.status}, {"status": "approved"}
-                )
-                self.message_user(request, f"{worker}: approved.", messages.SUCCESS)
+        row_action(
+            self,
+            request,
+            queryset,
+            logged_service(request, "approve", services.approve_tee_worker, _status),
+        )
 
     @admin.action(
         description="Revoke (asks a reason; its attestations stop counting)",
         permissions=["review_teeworker"],
     )
     def revoke(self, request, queryset):
-        def apply(worker, **data):
-            services.revoke_tee_worker(worker.pk, **data)
-            log_staff_action(
-                request,
-                worker,
-                "revoke",
-                {"status": worker.status},
-                {"status": "revoked"},
-                data["reason"],
-            )
-
         return form_action(
             self,
             request,
@@ -83,8 +68,12 @@ class TeeWorkerAdmin(NoAddDeleteAdmin):
             form_class=RevokeForm,
             action="revoke",
             title="Revoke TEE workers",
-            apply=apply,
+            apply=logged_service(request, "revoke", services.revoke_tee_worker, _status),
         )
+
+
+def _status(worker: TeeWorker) -> dict:
+    return {"status": worker.status}
 
 
 @admin.register(ConfidentialJob)

@@ -12,7 +12,7 @@ from marketplace.core.admin_base import (
     form_action,
     id_link,
     list_link,
-    log_staff_action,
+    logged_service,
 )
 
 from . import selectors, services
@@ -91,18 +91,6 @@ class ProviderAdmin(NoAddDeleteAdmin):
         permissions=["sanction_provider"],
     )
     def slash(self, request, queryset):
-        def apply(provider, **data):
-            before = selectors.stake_of(provider)
-            services.slash_provider(provider.pk, **data)
-            log_staff_action(
-                request,
-                provider,
-                "slash",
-                {"stake": before},
-                {"stake": selectors.stake_of(provider)},
-                data["reason"],
-            )
-
         return form_action(
             self,
             request,
@@ -110,24 +98,18 @@ class ProviderAdmin(NoAddDeleteAdmin):
             form_class=SlashForm,
             action="slash",
             title="Slash stake",
-            apply=apply,
+            apply=logged_service(
+                request,
+                "slash",
+                services.slash_provider,
+                lambda provider: {"stake": selectors.stake_of(provider)},
+            ),
         )
 
     @admin.action(
         description="Deactivate (no more bids or assignments)", permissions=["sanction_provider"]
     )
     def deactivate(self, request, queryset):
-        def apply(provider, **data):
-            services.deactivate_provider(provider.pk, **data)
-            log_staff_action(
-                request,
-                provider,
-                "deactivate",
-                {"active": provider.active},
-                {"active": False},
-                data["reason"],
-            )
-
         return form_action(
             self,
             request,
@@ -135,7 +117,12 @@ class ProviderAdmin(NoAddDeleteAdmin):
             form_class=DeactivateForm,
             action="deactivate",
             title="Deactivate",
-            apply=apply,
+            apply=logged_service(
+                request,
+                "deactivate",
+                services.deactivate_provider,
+                lambda provider: {"active": provider.active},
+            ),
         )
 
 
