@@ -11,6 +11,8 @@ from django.conf import settings
 from rest_framework.test import APIClient
 from substrateinterface import Keypair, KeypairType
 
+from marketplace.core.canonical import canonical_json
+
 # The suite sends far more requests a minute from 127.0.0.1 and from //Alice than a
 # client ever should; the rate-limit tests set their own low limits. These reach the
 # server processes tests start; `_generous_rate_limits` does the same in this one.
@@ -52,7 +54,7 @@ class Signer:
             "issued_at": issued_at or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "params": params,
         }
-        return json.dumps(obj, sort_keys=True, separators=(",", ":"))
+        return canonical_json(obj)
 
     def sign(self, payload: str, *, wrap: bool = False) -> str:
         message = f"<Bytes>{payload}</Bytes>" if wrap else payload

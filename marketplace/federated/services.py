@@ -12,7 +12,6 @@ ends in one transaction: aggregate, release each task's escrow to its provider, 
 data owner the round's price, and open the next round (or close the hold)."""
 
 import hashlib
-import json
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -21,6 +20,7 @@ from django.utils import timezone
 
 from ledger import services as ledger
 from marketplace.core import errors
+from marketplace.core.canonical import canonical_json
 from marketplace.datanft import selectors as data_selectors
 from marketplace.datanft.models import DataNFT
 from marketplace.jobs import services as job_services
@@ -173,9 +173,7 @@ def submit_federated_update(
         if task is None:
             raise errors.NotFound(f"Federated job {federated_job_id} has no task {job_id}.")
         update = {"weights": weights, "n_samples": n_samples, "loss": loss}
-        digest = hashlib.sha256(
-            json.dumps(update, sort_keys=True, separators=(",", ":")).encode()
-        ).hexdigest()
+        digest = hashlib.sha256(canonical_json(update).encode()).hexdigest()
         # The queue locks the task's job and checks the provider, status and deadline.
         job_services.deliver_verified(
             wallet,

@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from marketplace.agents.client import CONNECTED, ApiError, EventListener
+from marketplace.core.canonical import canonical_json
 from tests import stack
 from tests.agents.conftest import client_for
 from tests.conftest import DOT
@@ -91,7 +92,7 @@ def test_a_journaled_payload_too_old_to_run_is_signed_again_with_the_same_nonce(
         alice.signer.payload("faucet", params, domain=alice.config()["domain"], nonce=nonce)
     )
     stale["issued_at"] = (datetime.now(UTC) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    stale_payload = json.dumps(stale, sort_keys=True, separators=(",", ":"))
+    stale_payload = canonical_json(stale)
     journal = {nonce: stale_payload}  # written by a run that died before sending it
 
     _, replayed = alice.post_action("/api/faucet", "faucet", params, nonce=nonce, journal=journal)

@@ -13,6 +13,7 @@ import pytest
 from channels.testing import WebsocketCommunicator
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from marketplace.core.canonical import canonical_json
 from marketplace.jobs.models import Job
 from marketplace.wallets.models import SignedAction
 from polkamesh_web.asgi import application
@@ -105,7 +106,7 @@ def test_a_result_content_that_jsonb_refuses_is_invalid_params(
 ):
     content = {BAD_VALUES[bad]: 1} if where == "key" else {"forecast": [1, BAD_VALUES[bad]]}
     # the hash the server would compute, so that only the content itself is wrong
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
+    canonical = canonical_json(content)
     digest = hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
     response = step(
         actions,

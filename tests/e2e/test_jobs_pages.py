@@ -4,12 +4,12 @@ follow; a provider registers, hears of a new job live and bids on it; a wrong va
 shows its error next to its field."""
 
 import hashlib
-import json
 import re
 from datetime import timedelta
 
 import pytest
 
+from marketplace.core.canonical import canonical_json
 from tests.conftest import DOT
 from tests.e2e.conftest import local_input, shoot, sign_in
 from tests.jobs.market import ok, register, step, submit
@@ -69,7 +69,7 @@ def test_a_buyer_sees_a_bid_arrive_live_assigns_it_and_accepts_the_result(
 
     ok(step(actions, bob, job_id, "start"))
     page.wait_for_selector(f"#pm-job-state-{job_id} [data-status=in_progress]")
-    canonical = json.dumps(FORECAST, sort_keys=True, separators=(",", ":")).encode()
+    canonical = canonical_json(FORECAST).encode()
     ok(
         step(
             actions,

@@ -11,6 +11,7 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
+from marketplace.core.canonical import canonical_json
 from marketplace.jobs.models import Job
 from tests.artifacts.conftest import upload
 from tests.conftest import DOT
@@ -146,7 +147,7 @@ def test_a_job_posted_with_the_generated_form_shows_its_outputs_as_a_table_and_a
     ok(step(actions, bob, job.pk, "start"))
     y = (np.asarray([[87, 79, 91]], dtype=np.float32) @ W + b).tolist()
     content = {"outputs": {"y": y}}
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":")).encode()
+    canonical = canonical_json(content).encode()
     ok(
         step(
             actions,

@@ -3,12 +3,12 @@ stages, escrow, bids for the owner only, the next actions, the result), and thei
 updates over /ws/live/."""
 
 import hashlib
-import json
 
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 
+from marketplace.core.canonical import canonical_json
 from polkamesh_web.asgi import application
 from tests.conftest import DOT
 from tests.datanft.test_pages import sign_in
@@ -131,7 +131,7 @@ def test_the_owner_reviews_a_completed_job_and_sees_its_result(
     client, actions, in_progress, alice, bob, mallory
 ):
     content = {"forecast": [1, 2, 3], "model": "builtin:forecast"}
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":")).encode()
+    canonical = canonical_json(content).encode()
     ok(
         step(
             actions,

@@ -1,13 +1,13 @@
 """The rules of submitting, bidding, delivering and reviewing, and the reads."""
 
 import hashlib
-import json
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from marketplace.core import errors, hooks
+from marketplace.core.canonical import canonical_json
 from marketplace.jobs.models import Job
 from marketplace.providers import services as provider_services
 from marketplace.providers.models import Provider
@@ -18,9 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 def canonical_hash(content) -> str:
-    return hashlib.sha256(
-        json.dumps(content, sort_keys=True, separators=(",", ":")).encode()
-    ).hexdigest()
+    return hashlib.sha256(canonical_json(content).encode()).hexdigest()
 
 
 # --- submit_job ----------------------------------------------------------------------------

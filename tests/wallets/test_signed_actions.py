@@ -6,6 +6,7 @@ import pytest
 from rest_framework import serializers
 
 from marketplace.core.actions import REGISTRY, signed_action
+from marketplace.core.canonical import canonical_json
 from marketplace.core.errors import InvalidParams
 from marketplace.wallets.models import SignedAction, Wallet
 from marketplace.wallets.services import execute_signed_action
@@ -175,7 +176,7 @@ def test_malformed_payload_fields_are_invalid_params(api, alice, field, value):
 
     obj = json.loads(alice.payload("faucet", ONE_DOT))
     obj[field] = value
-    payload = json.dumps(obj, sort_keys=True, separators=(",", ":"))
+    payload = canonical_json(obj)
     response = api.post(
         FAUCET, {"payload": payload, "signature": alice.sign(payload)}, format="json"
     )

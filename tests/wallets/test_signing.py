@@ -2,7 +2,6 @@
 ed25519 keys of small order a signature of zeros verifies any message. They are
 refused at sign-in and in every envelope."""
 
-import json
 from datetime import UTC, datetime
 
 import pytest
@@ -10,6 +9,7 @@ from django.conf import settings
 from substrateinterface import Keypair, KeypairType
 from substrateinterface.utils.ss58 import ss58_encode
 
+from marketplace.core.canonical import canonical_json
 from marketplace.wallets.models import SignedAction
 from marketplace.wallets.signing import verify_signature
 
@@ -28,7 +28,7 @@ DEGENERATE = {
 
 
 def _payload(address: str, action: str, params: dict) -> str:
-    return json.dumps(
+    return canonical_json(
         {
             "action": action,
             "address": address,
@@ -36,9 +36,7 @@ def _payload(address: str, action: str, params: dict) -> str:
             "nonce": "degenerate-key-nonce-0001",
             "issued_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "params": params,
-        },
-        sort_keys=True,
-        separators=(",", ":"),
+        }
     )
 
 
