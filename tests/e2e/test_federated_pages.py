@@ -27,8 +27,10 @@ def test_an_owner_offers_an_nft_for_training_from_its_page(open_as, actions, car
     form = "form[data-action=update_data_nft]"
     page.check(f"{form} [name='training.allowed']")
     page.fill(f"{form} [name='training.price_per_round']", "0.05")
-    page.click(f"{form} button")
-    page.wait_for_function("() => document.querySelector('[data-pm-form-status]') !== null || true")
+    # The reload must wait for the signed action: reloading sooner cancels it.
+    with page.expect_response(lambda r: "/api/" in r.url and r.request.method == "POST") as sent:
+        page.click(f"{form} button")
+    assert sent.value.status == 200
     page.reload()
     page.wait_for_selector("[data-pm-training=allowed]")
     assert "0.05 DOT per round" in page.inner_text("[data-pm-training]")
