@@ -9,6 +9,7 @@ and dark, for every page (docs/FRONTEND.md, "Screenshots")."""
 import io
 import os
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from django.core.management import call_command
@@ -112,42 +113,49 @@ def visit(page, path: str) -> None:
     page.wait_for_load_state("networkidle")
 
 
-def test_every_page_fits_a_phone_and_logs_no_error(browser, live_server_url, demo_market):
-    context = browser.new_context(base_url=live_server_url, viewport=PHONE, is_mobile=True)
+def each_page(browser, live_server_url, pages: dict, look, **context_options) -> tuple:
+    """Sign in with Alice's wallet, then load each of `pages` in one browser context:
+    `({name: look(name, page)}, what the pages logged as errors)`."""
+    context = browser.new_context(base_url=live_server_url, **context_options)
     context.add_init_script(script="window.__pmFakeWalletAccount = 'Alice';")
     context.add_init_script(path=str(ROOT / "tests/e2e/fake-wallet.js"))
     page = context.new_page()
     errors = console_errors(page)
     visit(page, "/")
     sign_in(page)
-    too_wide = {}
-    for name, path in demo_market.items():
+    found = {}
+    for name, path in pages.items():
         visit(page, path)
-        width = page.evaluate("document.documentElement.scrollWidth")
-        if width > PHONE["width"]:
-            too_wide[name] = width
+        found[name] = look(name, page)
     context.close()
+    return found, errors
+
+
+def test_every_page_fits_a_phone_and_logs_no_error(browser, live_server_url, demo_market):
+    widths, errors = each_page(
+        browser,
+        live_server_url,
+        demo_market,
+        lambda name, page: page.evaluate("document.documentElement.scrollWidth"),
+        viewport=PHONE,
+        is_mobile=True,
+    )
+    too_wide = {name: width for name, width in widths.items() if width > PHONE["width"]}
     assert too_wide == {}, "pages wider than a phone"
     assert errors == []
 
 
+def header(name, page) -> tuple[int, int]:
+    """The header's height and how many sections the nav marks as the current one."""
+    height = page.evaluate("document.querySelector('body > header').offsetHeight")
+    return height, page.locator("nav [aria-current=page]").count()
+
+
 def test_the_header_leaves_each_page_above_the_fold(browser, live_server_url, demo_market):
-    context = browser.new_context(base_url=live_server_url, viewport=LAPTOP)
-    context.add_init_script(script="window.__pmFakeWalletAccount = 'Alice';")
-    context.add_init_script(path=str(ROOT / "tests/e2e/fake-wallet.js"))
-    page = context.new_page()
-    errors = console_errors(page)
-    visit(page, "/")
-    sign_in(page)
-    tall = {}
-    for name, path in demo_market.items():
-        visit(page, path)
-        height = page.evaluate("document.querySelector('body > header').offsetHeight")
-        if height > HEADER_MAX_PX:
-            tall[name] = height
-        assert page.locator("nav [aria-current=page]").count() <= 1
-    context.close()
+    headers, errors = each_page(browser, live_server_url, demo_market, header, viewport=LAPTOP)
+    tall = {name: height for name, (height, _) in headers.items() if height > HEADER_MAX_PX}
     assert tall == {}, "headers taller than 80 px"
+    assert {name: current for name, (_, current) in headers.items() if current > 1} == {}
     assert errors == []
 
 
@@ -155,16 +163,16 @@ def test_the_header_leaves_each_page_above_the_fold(browser, live_server_url, de
 def test_screenshots_of_every_page(browser, live_server_url, demo_market):
     for scheme in ("light", "dark"):
         for viewport in (LAPTOP, PHONE):
-            context = browser.new_context(
-                base_url=live_server_url, viewport=viewport, color_scheme=scheme
-            )
-            context.add_init_script(script="window.__pmFakeWalletAccount = 'Alice';")
-            context.add_init_script(path=str(ROOT / "tests/e2e/fake-wallet.js"))
-            page = context.new_page()
-            visit(page, "/")
-            sign_in(page)
             suffix = f"-{viewport['width']}" + ("-dark" if scheme == "dark" else "")
-            for name, path in demo_market.items():
-                visit(page, path)
-                page.screenshot(path=str(SHOTS / f"{name}{suffix}.png"), full_page=True)
-            context.close()
+            each_page(
+                browser,
+                live_server_url,
+                demo_market,
+                partial(screenshot, suffix=suffix),
+                viewport=viewport,
+                color_scheme=scheme,
+            )
+
+
+def screenshot(name: str, page, *, suffix: str) -> None:
+    page.screenshot(path=str(SHOTS / f"{name}{suffix}.png"), full_page=True)
