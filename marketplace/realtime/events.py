@@ -76,7 +76,12 @@ def publish_many(events: Iterable[tuple[list[str], str, dict]]) -> None:
 def gathered() -> Iterator[None]:
     """The events that the block publishes go into the outbox together at its end, one
     multi-row INSERT (an action that announces several changes), in the same order. If
-    the block raises, none is written."""
+    the block raises, none is written.
+
+    Caveat: until the block ends the events are held in memory, not in the database, so
+    a savepoint inside the block (a nested `transaction.atomic()`) that rolls back does
+    not take back the events published within it: they are written all the same. Gather
+    only code that lets such an error propagate out of the block."""
     connection = transaction.get_connection()
     if getattr(connection, "_pm_gathered_events", None) is not None:
         yield  # an enclosing block writes them
