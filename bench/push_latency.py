@@ -1,10 +1,10 @@
 """Push latency: commit → WebSocket client, with SOCKETS agents connected to
-`/ws/events/?token=…` of real daphne processes (Redis channel layer).
+`/ws/events/?token=…` of real uvicorn processes (Redis channel layer).
 
 1. SOCKETS wallets, each with an API token (`marketplace.wallets.services.login`,
    request=None) in the bench database.
-2. SERVERS daphne processes (default 1) on free ports of 127.0.0.1, REDIS_URL =
-   BENCH_REDIS_URL (default redis://127.0.0.1:6379/15); SOCKETS sockets opened with
+2. SERVERS uvicorn processes (default 1, one worker each) on free ports of 127.0.0.1,
+   REDIS_URL = BENCH_REDIS_URL (default redis://127.0.0.1:6379/15); SOCKETS sockets opened with
    `websockets` (asyncio), each waiting for its `hello`, split over CLIENTS client
    processes (1,000 agents are not one Python process; CLIENTS=1 measures a single
    reader of every socket). Client process n connects to server n mod SERVERS, as a
@@ -17,7 +17,7 @@
      BENCH_BROADCAST_GROUP=capability, every wallet is a CPU provider and the
      broadcasts go to `capability.cpu`, as each `job.opened` of a CPU job does).
    Each socket records when it received each event; latency = receive - commit.
-4. BENCH_PROFILE=<file>: py-spy samples the (first) daphne process while the events are
+4. BENCH_PROFILE=<file>: py-spy samples the (first) server process while the events are
    published (raw collapsed stacks; `py-spy` is in requirements.txt).
 
     .venv/bin/python bench/push_latency.py
@@ -166,7 +166,7 @@ async def client_main(ws_url: str, wallets_path: str) -> None:
 
 
 def child_pid(port: int) -> int:
-    """The pid of this process's child serving `port` (the daphne of `web_server`)."""
+    """The pid of this process's child serving `port` (the uvicorn of `web_server`)."""
     for proc in Path("/proc").iterdir():
         try:
             stat = (proc / "stat").read_text()
@@ -274,7 +274,7 @@ def main() -> None:
 
     from tests.stack import web_server
 
-    raise_open_files(SOCKETS)  # daphne inherits the limit
+    raise_open_files(SOCKETS)  # the servers inherit the limit
     wallets = make_wallets()
     keys = [key for key, _ in wallets]
     rng = random.Random(8)
