@@ -168,6 +168,7 @@ def settle(keys: list[str], count: int, rng: random.Random) -> tuple[Cost, Cost]
 
     from marketplace.intents import services
     from marketplace.intents.models import Batch, BatchStatus, Intent
+    from marketplace.realtime.events import drain_pushes
 
     Batch.objects.filter(status=BatchStatus.OPEN).update(closes_at=timezone.now())
     services.settle_due_batches()
@@ -181,6 +182,7 @@ def settle(keys: list[str], count: int, rng: random.Random) -> tuple[Cost, Cost]
     analyze()
     with measured() as cost:
         assert services.settle_batch(batch.pk)
+    drain_pushes(timeout=600)  # its events' pushes are not the baseline's
     statuses = Intent.objects.filter(batch_id=batch.pk).values_list("status", flat=True)
     executed = sum(1 for s in statuses if s == "executed")
     routed = Intent.objects.filter(batch_id=batch.pk, status="executed").exclude(via="").count()

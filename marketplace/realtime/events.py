@@ -191,7 +191,15 @@ class _Pusher:
 
 
 _pusher = _Pusher()
-atexit.register(_pusher.drain)
+
+
+def drain_pushes(timeout: float = 5) -> None:
+    """Wait until the pushes this process handed over so far are sent: at exit, and in
+    the benches, so that one measurement does not pay for the previous one's pushes."""
+    _pusher.drain(timeout)
+
+
+atexit.register(drain_pushes)
 
 
 async def send_events(events: list[OutboxEvent]) -> None:
