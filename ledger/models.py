@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 
 from .fields import AmountField
+from .kinds import TransferKind
 
 
 class Asset(models.Model):
@@ -65,7 +66,7 @@ class Transfer(models.Model):
     debit_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="debits")
     credit_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="credits")
     amount = AmountField()
-    kind = models.CharField(max_length=32)
+    kind = models.CharField(max_length=32, choices=TransferKind.choices)
     reference = models.CharField(max_length=128, blank=True)
     idempotency_key = models.CharField(max_length=160, unique=True, null=True, blank=True)
     hold = models.ForeignKey(

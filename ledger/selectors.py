@@ -11,6 +11,7 @@ from django.db.models.functions import TruncDate
 from . import codes as account_codes
 from .assets import PLATFORM_ASSETS
 from .fields import AmountField
+from .kinds import TransferKind
 from .models import Account, AccountKind, Asset, Hold, HoldStatus, Transfer
 
 
@@ -194,7 +195,7 @@ def fees_earned(since: datetime) -> dict[str, int]:
     return {row["asset_id"]: int(row["total"]) for row in rows}
 
 
-def daily_volume(kinds: list[str], days: int) -> dict[str, list[int]]:
+def daily_volume(kinds: list[TransferKind], days: int) -> dict[str, list[int]]:
     """Per asset, the amount moved by transfers of `kinds` on each of the last `days`
     days (UTC), oldest first; today is the last."""
     today = datetime.now(UTC).date()

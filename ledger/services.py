@@ -24,6 +24,7 @@ from django.utils import timezone
 from . import codes as account_codes
 from .errors import HoldClosed, IdempotencyConflict, InsufficientFunds, InvalidAmount
 from .fields import MAX_AMOUNT
+from .kinds import TransferKind
 from .models import Account, AccountKind, Hold, HoldStatus, Transfer
 
 
@@ -125,7 +126,7 @@ def transfer(
     debit: Account,
     credit: Account,
     amount: int,
-    kind: str,
+    kind: TransferKind,
     reference: str = "",
     idempotency_key: str | None = None,
     hold: Hold | None = None,
@@ -169,7 +170,7 @@ def transfer(
 
 
 def deposit(
-    owner: str, asset: str, amount: int, *, kind: str, reference: str, key: str
+    owner: str, asset: str, amount: int, *, kind: TransferKind, reference: str, key: str
 ) -> Transfer:
     """Money entering from outside (faucet, demo funding, a bridge deposit)."""
     return transfer(
@@ -186,7 +187,12 @@ def deposit(
 
 
 def create_hold(
-    *, payer: Account, amount: int, kind: str, reference: str, idempotency_key: str | None = None
+    *,
+    payer: Account,
+    amount: int,
+    kind: TransferKind,
+    reference: str,
+    idempotency_key: str | None = None,
 ) -> Hold:
     """Park `amount` of the payer's money in a new hold account.
 
@@ -238,7 +244,7 @@ def hold_account(hold_id: int) -> Account:
 
 
 def pay_from_hold(
-    hold: Hold, payouts: Sequence[tuple[Account, int, str]], *, reference: str
+    hold: Hold, payouts: Sequence[tuple[Account, int, TransferKind]], *, reference: str
 ) -> Hold:
     """Pay each `(account, amount, kind)` out of a hold that stays open (a federated job
     pays each round's data owners and keeps the rest for the rounds to come).
@@ -270,7 +276,7 @@ def _lock_open_hold(hold: Hold) -> Hold:
     return locked
 
 
-def shrink_hold(hold: Hold, new_amount: int, *, kind: str, reference: str) -> Hold:
+def shrink_hold(hold: Hold, new_amount: int, *, kind: TransferKind, reference: str) -> Hold:
     """Return everything above `new_amount` to the payer; the hold stays open."""
     _require_transaction()
     hold = _lock_open_hold(hold)
@@ -291,7 +297,11 @@ def shrink_hold(hold: Hold, new_amount: int, *, kind: str, reference: str) -> Ho
 
 
 def post_hold(
-    hold: Hold, payouts: Sequence[tuple[Account, int, str]], *, reference: str, return_kind: str
+    hold: Hold,
+    payouts: Sequence[tuple[Account, int, TransferKind]],
+    *,
+    reference: str,
+    return_kind: TransferKind,
 ) -> Hold:
     """Pay each `(account, amount, kind)` out of the hold, return the rest to the payer
     and close the hold as posted. Exactly once: a closed hold raises HoldClosed."""
@@ -309,7 +319,7 @@ def post_hold(
     return _close(hold, HoldStatus.POSTED)
 
 
-def void_hold(hold: Hold, *, kind: str, reference: str) -> Hold:
+def void_hold(hold: Hold, *, kind: TransferKind, reference: str) -> Hold:
     """Return the whole hold to the payer and close it as voided (exactly once)."""
     _require_transaction()
     hold = _lock_open_hold(hold)
@@ -350,7 +360,7 @@ class Move:
     debit: Account
     credit: Account
     amount: int
-    kind: str
+    kind: TransferKind
     reference: str = ""
     idempotency_key: str | None = None
     hold_id: int | None = None
@@ -362,9 +372,9 @@ class HoldPosting:
     payer as `return_kind` (what `post_hold` does for one)."""
 
     hold_id: int
-    payouts: Sequence[tuple[Account, int, str]]
+    payouts: Sequence[tuple[Account, int, TransferKind]]
     reference: str
-    return_kind: str
+    return_kind: TransferKind
 
 
 @dataclass(frozen=True)
@@ -372,7 +382,7 @@ class HoldVoid:
     """Return all of hold `hold_id` to its payer as `kind` (what `void_hold` does)."""
 
     hold_id: int
-    kind: str
+    kind: TransferKind
     reference: str
 
 
@@ -604,7 +614,7 @@ def _close_holds[Spec](
     by_hold: dict[int, Spec],
     status: str,
     payouts: Callable[[_OpenHold, Spec], list[_Row]],
-    return_of: Callable[[Spec], tuple[str, str]],
+    return_of: Callable[[Spec], tuple[TransferKind, str]],
 ) -> None:
     _require_transaction()
     if not by_hold:

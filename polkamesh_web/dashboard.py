@@ -12,6 +12,7 @@ from django.utils.http import urlencode
 
 from ledger import invariants
 from ledger import selectors as ledger_selectors
+from ledger.kinds import TransferKind
 from ledger.units import money, whole_units
 from marketplace.chain import selectors as chain_selectors
 from marketplace.confidential.models import TeeWorker, WorkerStatus
@@ -25,9 +26,9 @@ CHART_DAYS = 7
 HOLDINGS_STALE = timedelta(minutes=5)
 # Transfer kinds that measure each domain's volume: what buyers paid for the service.
 DOMAIN_KINDS = {
-    "Compute jobs": ["payout", "fee"],
-    "Data subscriptions": ["subscription", "subscription_fee"],
-    "Trades (amount out)": ["intent_swap_out"],
+    "Compute jobs": [TransferKind.PAYOUT, TransferKind.FEE],
+    "Data subscriptions": [TransferKind.SUBSCRIPTION, TransferKind.SUBSCRIPTION_FEE],
+    "Trades (amount out)": [TransferKind.INTENT_SWAP_OUT],
 }
 
 

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ledger import services as ledger
+from ledger.kinds import TransferKind
 from marketplace.realtime.events import publish, user_group
 from marketplace.wallets import selectors as wallets_selectors
 from marketplace.wallets import services as wallets
@@ -146,7 +147,7 @@ def _credit(event, asset: str) -> None:
         wallet.public_key,
         asset,
         event.amount,
-        kind="chain_deposit",
+        kind=TransferKind.CHAIN_DEPOSIT,
         reference=f"chain:{event.block_number}:{event.event_index}",
         key=f"chain:{event.block_hash}:{event.event_index}",
     )

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ledger import services as ledger
+from ledger.kinds import TransferKind
 from marketplace.core import errors
 from marketplace.jobs import selectors as job_selectors
 from marketplace.jobs.models import DataGrant, JobStatus
@@ -118,7 +119,7 @@ def purchase_subscription(
             debit=payer,
             credit=ledger.user_account(item.owner.public_key, item.asset),
             amount=amount - fee,
-            kind="subscription",
+            kind=TransferKind.SUBSCRIPTION,
             reference=reference,
             idempotency_key=f"{idempotency_key}:owner",
         )
@@ -127,7 +128,7 @@ def purchase_subscription(
                 debit=payer,
                 credit=ledger.fees_account(item.asset),
                 amount=fee,
-                kind="subscription_fee",
+                kind=TransferKind.SUBSCRIPTION_FEE,
                 reference=reference,
                 idempotency_key=f"{idempotency_key}:fee",
             )

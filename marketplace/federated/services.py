@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ledger import services as ledger
+from ledger.kinds import TransferKind
 from marketplace.core import errors
 from marketplace.core.canonical import canonical_json
 from marketplace.datanft import selectors as data_selectors
@@ -33,7 +34,6 @@ from . import aggregation
 from .models import FederatedJob, FederatedStatus, Participant, Round, Task
 
 MODEL_REF = "federated:"  # + the model kind: what a task's job asks providers to run
-DATA_PAYOUT = "training_data"
 COMPUTE_TYPE = "cpu"
 
 
@@ -100,7 +100,7 @@ def submit_federated_job(
         hold = ledger.create_hold(
             payer=ledger.user_account(wallet.public_key, asset),
             amount=budget,
-            kind="escrow_hold",
+            kind=TransferKind.ESCROW_HOLD,
             reference=reference(federated),
             idempotency_key=idempotency_key,
         )
@@ -234,14 +234,16 @@ def _close_round(federated: FederatedJob, delivered: list[Task], now: datetime) 
         (
             ledger.user_account(task.participant.nft.owner.public_key, federated.asset),
             task.participant.price_per_round,
-            DATA_PAYOUT,
+            TransferKind.TRAINING_DATA,
         )
         for task in delivered
     ]
     federated.round = number
     federated.global_weights = result.weights
     if number == federated.rounds:
-        ledger.post_hold(hold, payouts, reference=reference(federated), return_kind="escrow_refund")
+        ledger.post_hold(
+            hold, payouts, reference=reference(federated), return_kind=TransferKind.ESCROW_REFUND
+        )
         federated.status = FederatedStatus.COMPLETED
         federated.finished_at = now
         notify_balance(federated.owner.public_key)
@@ -322,7 +324,7 @@ def _end(federated: FederatedJob, status: str, reason: str, now: datetime) -> No
             job_services.release_verified(task.job_id, note="delivered before the job ended")
     ledger.void_hold(
         ledger.get_hold(federated.escrow_hold_id),
-        kind="escrow_refund",
+        kind=TransferKind.ESCROW_REFUND,
         reference=reference(federated),
     )
     federated.status = status

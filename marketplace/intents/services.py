@@ -22,6 +22,7 @@ from nacl.secret import SecretBox
 
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger
+from ledger.kinds import TransferKind
 from marketplace.core import errors
 from marketplace.core.bulk import update_rows
 from marketplace.core.models import PauseName
@@ -78,7 +79,7 @@ def seed_pool(
                 debit=ledger.external_account(asset),
                 credit=ledger.pool_account(pool.code, asset),
                 amount=amount,
-                kind="pool_seed",
+                kind=TransferKind.POOL_SEED,
                 reference=f"pool:{pool.code}",
                 idempotency_key=f"{key}:{asset}",
             )
@@ -189,7 +190,7 @@ def submit_intent(
         hold = ledger.create_hold(
             payer=ledger.user_account(wallet.public_key, token_in),
             amount=lock_amount,
-            kind="intent_lock",
+            kind=TransferKind.INTENT_LOCK,
             reference=f"batch:{batch.pk}",
             idempotency_key=idempotency_key,
         )
@@ -227,7 +228,9 @@ def cancel_intent(wallet: Wallet, *, intent_id: int) -> Intent:
         if not batch.accepts_intents():
             raise errors.WindowClosed(f"Batch {batch.pk} has closed; the intent is final.")
         ledger.void_hold(
-            ledger.get_hold(intent.hold_id), kind="intent_unlock", reference=f"intent:{intent.pk}"
+            ledger.get_hold(intent.hold_id),
+            kind=TransferKind.INTENT_UNLOCK,
+            reference=f"intent:{intent.pk}",
         )
         intent.status = IntentStatus.CANCELLED
         intent.sealed_intent = ""
@@ -392,7 +395,7 @@ def _move_money(
 
     ledger.void_holds(
         [
-            ledger.HoldVoid(intent.hold_id, "intent_unlock", f"intent:{intent.pk}")
+            ledger.HoldVoid(intent.hold_id, TransferKind.INTENT_UNLOCK, f"intent:{intent.pk}")
             for intent in intents
             if intent.status != IntentStatus.EXECUTED
         ]
@@ -401,9 +404,9 @@ def _move_money(
         [
             ledger.HoldPosting(
                 by_id[move.intent_id].hold_id,
-                [(account(move.target, move.asset), move.amount, "intent_swap_in")],
+                [(account(move.target, move.asset), move.amount, TransferKind.INTENT_SWAP_IN)],
                 f"intent:{move.intent_id}",
-                "intent_unlock",
+                TransferKind.INTENT_UNLOCK,
             )
             for move in moves
             if move.kind == "in"
@@ -423,7 +426,7 @@ def _ledger_move(batch: Batch, pools: dict, move: Move, account) -> ledger.Move:
             debit,
             credit,
             move.amount,
-            "intent_route",
+            TransferKind.INTENT_ROUTE,
             f"batch:{batch.pk}",
             f"batch:{batch.pk}:route:{pools[end[1]].code}:{move.asset}:{direction}",
         )
@@ -431,7 +434,7 @@ def _ledger_move(batch: Batch, pools: dict, move: Move, account) -> ledger.Move:
         debit,
         credit,
         move.amount,
-        "intent_swap_out",
+        TransferKind.INTENT_SWAP_OUT,
         f"intent:{move.intent_id}",
         f"intent:{move.intent_id}:out",
     )

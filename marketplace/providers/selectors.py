@@ -7,6 +7,7 @@ from django.utils import timezone
 from ledger import codes as ledger_codes
 from ledger import selectors as ledger_selectors
 from ledger.fields import AmountField
+from ledger.kinds import TransferKind
 from marketplace.core import errors, series
 from marketplace.core.identity import InvalidAddress, public_key_from_address
 
@@ -74,7 +75,7 @@ def pending_unbondings(provider: Provider) -> QuerySet[Unbonding]:
 def _payouts(public_key: str):
     # Job payouts are the "payout" transfers into the wallet (price - fee, or a split's
     # share); cleared ordering so that values().annotate() groups by what it names only.
-    return ledger_selectors.statement(public_key).filter(kind="payout").order_by()
+    return ledger_selectors.statement(public_key).filter(kind=TransferKind.PAYOUT).order_by()
 
 
 def total_payouts(public_key: str) -> dict[str, int]:

@@ -13,6 +13,7 @@ from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 
 from ledger import services as ledger
+from ledger.kinds import TransferKind
 from ledger.units import money
 from marketplace.core import errors, hooks
 from marketplace.core.sweeps import Notify, sweep
@@ -87,7 +88,7 @@ def _stake(provider: Provider, amount: int, idempotency_key: str) -> None:
         debit=ledger.user_account(owner, asset),
         credit=ledger.stake_account(owner, asset),
         amount=amount,
-        kind="stake",
+        kind=TransferKind.STAKE,
         reference=f"provider:{provider.pk}",
         idempotency_key=idempotency_key,
     )
@@ -121,7 +122,7 @@ def unbond(wallet: Wallet, *, amount: int, idempotency_key: str) -> Unbonding:
             debit=ledger.stake_account(owner, asset),
             credit=ledger.unbonding_account(owner, asset),
             amount=amount,
-            kind="unbond",
+            kind=TransferKind.UNBOND,
             reference=f"unbonding:{unbonding.pk}",
             idempotency_key=idempotency_key,
         )
@@ -149,7 +150,7 @@ def release_unbonding(unbonding_id: int, notify: Notify = notify_balance) -> boo
             debit=ledger.unbonding_account(owner, asset),
             credit=ledger.user_account(owner, asset),
             amount=unbonding.amount,
-            kind="unbond_release",
+            kind=TransferKind.UNBOND_RELEASE,
             reference=f"unbonding:{unbonding.pk}",
             idempotency_key=f"unbond_release:{unbonding.pk}",
         )
@@ -273,7 +274,7 @@ def _move_slash(slash: Slash, beneficiary, key: str, notify: Notify) -> None:
         debit=ledger.stake_account(owner, settings.PM_STAKE_ASSET),
         credit=beneficiary,
         amount=slash.amount,
-        kind="slash",
+        kind=TransferKind.SLASH,
         reference=f"slash:{slash.pk}",
         idempotency_key=key,
     )

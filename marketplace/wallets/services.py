@@ -12,6 +12,7 @@ from rest_framework import serializers
 
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger
+from ledger.kinds import TransferKind
 from marketplace.core import errors, throttles
 from marketplace.core.actions import REGISTRY, ActionContext, Reply
 from marketplace.realtime.events import publish, publish_many, user_group
@@ -167,7 +168,7 @@ def faucet(wallet: Wallet, *, asset: str, amount: int, idempotency_key: str) -> 
         wallet.public_key,
         asset,
         amount,
-        kind="faucet",
+        kind=TransferKind.FAUCET,
         reference=f"faucet:{wallet.public_key}",
         key=idempotency_key,
     )
@@ -184,7 +185,7 @@ def withdraw(
     hold = ledger.create_hold(
         payer=ledger.user_account(wallet.public_key, asset),
         amount=amount,
-        kind="withdrawal_hold",
+        kind=TransferKind.WITHDRAWAL_HOLD,
         reference=f"withdrawal:{wallet.public_key}",
         idempotency_key=idempotency_key,
     )
@@ -228,9 +229,15 @@ def mark_withdrawal_paid(withdrawal_id: int, note: str = "", block_hash: str = "
         hold = ledger.get_hold(withdrawal.hold_id)
         ledger.post_hold(
             hold,
-            [(ledger.external_account(withdrawal.asset), withdrawal.amount, "withdrawal")],
+            [
+                (
+                    ledger.external_account(withdrawal.asset),
+                    withdrawal.amount,
+                    TransferKind.WITHDRAWAL,
+                )
+            ],
             reference=f"withdrawal:{withdrawal.pk}",
-            return_kind="withdrawal_return",
+            return_kind=TransferKind.WITHDRAWAL_RETURN,
         )
         withdrawal.block_hash = block_hash
         return _decide(withdrawal, WithdrawalStatus.CONFIRMED, note)
@@ -244,7 +251,7 @@ def mark_withdrawal_failed(
         withdrawal = _lock_withdrawal(withdrawal_id, *OPEN)
         ledger.void_hold(
             ledger.get_hold(withdrawal.hold_id),
-            kind="withdrawal_refund",
+            kind=TransferKind.WITHDRAWAL_REFUND,
             reference=f"withdrawal:{withdrawal.pk}",
         )
         withdrawal.failure_reason = failure_reason[:200]

@@ -1,5 +1,7 @@
 import pytest
 
+from ledger.kinds import TransferKind
+from marketplace.wallets.statement import describe
 from tests.conftest import DOT
 
 pytestmark = pytest.mark.django_db
@@ -41,3 +43,16 @@ def test_the_statement_is_paginated(signed_in, actions, alice):
 def test_the_statement_shows_nobody_elses_transfers(signed_in, actions, bob):
     actions.post("/api/faucet", bob, "faucet", {"asset": "DOT", "amount": "1"})
     assert signed_in.get("/api/ledger/entries").json()["count"] == 0
+
+
+def test_a_statement_line_reads_as_its_kinds_label_worded_for_the_wallet_that_sees_it():
+    expired = describe(TransferKind.ESCROW_EXPIRED, "job:6", "in")
+    assert (expired.words, expired.subject, expired.url) == (
+        "Budget refunded: the deadline passed",
+        "job #6",
+        "/jobs/6/",
+    )
+    # Both sides of a data subscription are wallets: the owner sold it, the reader bought it.
+    assert describe(TransferKind.SUBSCRIPTION, "datanft:3", "in").words == "Data subscription sold"
+    assert describe(TransferKind.SUBSCRIPTION, "datanft:3", "out").words == "Data subscription"
+    assert describe("some_kind", "", "out").words == "Some kind"

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from ledger.kinds import TransferKind
 from marketplace.core import errors, hooks
 from marketplace.providers import selectors as provider_selectors
 from marketplace.providers import services as provider_services
@@ -89,7 +90,7 @@ def refund_failed_attested_job(wallet: Wallet, *, job_id: int, result_hash: str,
         job = lock_verified_delivery(wallet, job_id, now)
         job.result_ref = "attested"
         job.result_hash = result_hash
-        _refund(job, notify_balance, kind="escrow_refund")
+        _refund(job, notify_balance, kind=TransferKind.ESCROW_REFUND)
         _record(job, JobStatus.CANCELLED, now, note=note, fields=["result_ref", "result_hash"])
         hooks.run_job_unfinished(job)
     return job

@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from ledger import services as ledger
+from ledger.kinds import TransferKind
 from ledger.units import money
 from marketplace.core import errors, hooks
 from marketplace.core.sweeps import Notify
@@ -67,7 +68,7 @@ def _open_job(
         if funded_by_hold is not None
         else ledger.user_account(wallet.public_key, asset),
         amount=budget,
-        kind="escrow_hold",
+        kind=TransferKind.ESCROW_HOLD,
         reference=f"job:{job.pk}",
         idempotency_key=idempotency_key,
     )
@@ -102,7 +103,7 @@ def _assign(
     ledger.shrink_hold(
         ledger.get_hold(job.escrow_hold_id),
         bid.price,
-        kind="escrow_return",
+        kind=TransferKind.ESCROW_RETURN,
         reference=f"job:{job.pk}",
     )
     job.bids.filter(status=BidStatus.OPEN).exclude(pk=bid.pk).update(status=BidStatus.REJECTED)
@@ -136,7 +137,7 @@ def _settle(
     hold = ledger.get_hold(job.escrow_hold_id)
     reference = f"job:{job.pk}"
     if resolution == Resolution.REFUND:
-        ledger.void_hold(hold, kind="escrow_refund", reference=reference)
+        ledger.void_hold(hold, kind=TransferKind.ESCROW_REFUND, reference=reference)
         outcome = Outcome.REFUNDED
     else:
         share = job.price if resolution == Resolution.RELEASE else job.price * percent // 100
@@ -144,11 +145,11 @@ def _settle(
         ledger.post_hold(
             hold,
             [
-                (ledger.user_account(provider_key, job.asset), share - fee, "payout"),
-                (ledger.fees_account(job.asset), fee, "fee"),
+                (ledger.user_account(provider_key, job.asset), share - fee, TransferKind.PAYOUT),
+                (ledger.fees_account(job.asset), fee, TransferKind.FEE),
             ],
             reference=reference,
-            return_kind="escrow_return",
+            return_kind=TransferKind.ESCROW_RETURN,
         )
         outcome = Outcome.COMPLETED if resolution == Resolution.RELEASE else Outcome.SPLIT
     provider_services.record_outcome(provider.pk, outcome)
@@ -160,7 +161,7 @@ def _settle(
     notify(job.owner.public_key)
 
 
-def _refund(job: Job, notify: Notify, *, kind: str) -> None:
+def _refund(job: Job, notify: Notify, *, kind: TransferKind) -> None:
     ledger.void_hold(ledger.get_hold(job.escrow_hold_id), kind=kind, reference=f"job:{job.pk}")
     job.bids.filter(status=BidStatus.OPEN).update(status=BidStatus.REJECTED)
     notify(job.owner.public_key)

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ledger import services as ledger
+from ledger.kinds import TransferKind
 from marketplace.core import hooks
 from marketplace.core.bulk import insert_rows
 from marketplace.core.sweeps import Notify, sweep
@@ -93,7 +94,10 @@ def _expire_unassigned(chunk: tuple[int, int]) -> list[Job]:
         if not jobs:
             return []
         ledger.void_holds(
-            [ledger.HoldVoid(job.escrow_hold_id, "escrow_expired", f"job:{job.pk}") for job in jobs]
+            [
+                ledger.HoldVoid(job.escrow_hold_id, TransferKind.ESCROW_EXPIRED, f"job:{job.pk}")
+                for job in jobs
+            ]
         )
         Bid.objects.filter(job__in=jobs, status=BidStatus.OPEN).update(status=BidStatus.REJECTED)
         Job.objects.filter(pk__in=[job.pk for job in jobs]).update(status=JobStatus.EXPIRED)
@@ -156,7 +160,7 @@ def expire_job(job_id: int, notify: Notify = notify_balance) -> bool:
         job = _lock_due(selectors.overdue(), job_id)
         if job is None:
             return False
-        _refund(job, notify, kind="escrow_expired")
+        _refund(job, notify, kind=TransferKind.ESCROW_EXPIRED)
         note = "deadline passed"
         provider = job.assigned_provider
         if provider is not None:

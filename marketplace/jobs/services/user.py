@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from ledger.kinds import TransferKind
 from ledger.units import money
 from marketplace.core import errors, hooks
 from marketplace.providers import selectors as provider_selectors
@@ -216,7 +217,7 @@ def _give_back(job: Job, provider: Provider, reason: str, now: datetime) -> None
         )
         _announce(job)
         return
-    _refund(job, notify_balance, kind="escrow_refund")
+    _refund(job, notify_balance, kind=TransferKind.ESCROW_REFUND)
     _record(
         job,
         JobStatus.CANCELLED,
@@ -347,7 +348,7 @@ def cancel_job(wallet: Wallet, *, job_id: int) -> Job:
         job = _lock(job_id)
         _require_owner(job, wallet)
         _require_status(job, JobStatus.REGISTERED, JobStatus.ASSIGNED)
-        _refund(job, notify_balance, kind="escrow_refund")
+        _refund(job, notify_balance, kind=TransferKind.ESCROW_REFUND)
         _record(job, JobStatus.CANCELLED, now, note="cancelled by the owner")
         hooks.run_job_unfinished(job)
     return job

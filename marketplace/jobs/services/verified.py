@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from ledger.kinds import TransferKind
 from marketplace.core import errors
 from marketplace.core.sweeps import Notify
 from marketplace.wallets.models import Wallet
@@ -118,6 +119,6 @@ def withdraw_task(job_id: int, *, note: str, notify: Notify = notify_balance) ->
     (else InvalidState)."""
     job = _lock(job_id)
     _require_status(job, *UNDELIVERED)
-    _refund(job, notify, kind="escrow_refund")
+    _refund(job, notify, kind=TransferKind.ESCROW_REFUND)
     _record(job, JobStatus.CANCELLED, timezone.now(), note=note)
     return job

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from ledger import services as ledger
+from ledger.kinds import TransferKind
 from marketplace.core.demo import BOTS, DEMO_WALLETS, FUNDING, PEOPLE, demo_keypair
 from marketplace.wallets.models import Wallet
 
@@ -45,7 +46,7 @@ class Command(BaseCommand):
                         wallet.public_key,
                         asset,
                         amount,
-                        kind="demo_funding",
+                        kind=TransferKind.DEMO_FUNDING,
                         reference="demo",
                         key=f"demo:fund:{wallet.public_key}:{asset}",
                     )
