@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Case, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.expressions import Combinable
 from django.db.models.functions import TruncDate
 
@@ -173,16 +173,50 @@ def hold_status(hold_id: int) -> str:
     return Hold.objects.values_list("status", flat=True).get(pk=hold_id)
 
 
-def statement(owner: str) -> QuerySet[Transfer]:
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One transfer into or out of an owner's available balance, seen from its side:
+    `direction` is "in" when the money came to the owner, "out" when it left."""
+
+    id: int
+    asset: str
+    amount: int
+    direction: str
+    kind: str
+    reference: str
+    created_at: datetime
+
+
+class Statement:
+    """An owner's entries, newest first, read a slice at a time: a Paginator (or the
+    API's pagination) counts it and reads one page without loading the others."""
+
+    def __init__(self, owner: str) -> None:
+        code = account_codes.user(owner)
+        self._rows = (
+            Transfer.objects.filter(Q(debit_account__code=code) | Q(credit_account__code=code))
+            .annotate(
+                direction=Case(
+                    When(credit_account__code=code, then=Value("in")), default=Value("out")
+                )
+            )
+            .order_by("-id")
+            .values_list("id", "asset_id", "amount", "direction", "kind", "reference", "created_at")
+        )
+
+    def count(self) -> int:
+        return self._rows.count()
+
+    def __getitem__(self, window: slice) -> list[Entry]:
+        return [
+            Entry(pk, asset, int(amount), direction, kind, reference, at)
+            for pk, asset, amount, direction, kind, reference, at in self._rows[window]
+        ]
+
+
+def statement(owner: str) -> Statement:
     """Transfers into or out of the owner's available balances, newest first."""
-    mine = Q(debit_account__code=account_codes.user(owner)) | Q(
-        credit_account__code=account_codes.user(owner)
-    )
-    return (
-        Transfer.objects.filter(mine)
-        .select_related("debit_account", "credit_account")
-        .order_by("-id")
-    )
+    return Statement(owner)
 
 
 def fees_earned(since: datetime) -> dict[str, int]:
@@ -195,15 +229,34 @@ def fees_earned(since: datetime) -> dict[str, int]:
     return {row["asset_id"]: int(row["total"]) for row in rows}
 
 
+def received(owner: str, kind: TransferKind) -> dict[str, int]:
+    """What transfers of `kind` brought the owner's available balances, per asset."""
+    rows = _received(owner, kind).values("asset_id").annotate(total=Sum("amount"))
+    return {row["asset_id"]: int(row["total"]) for row in rows.order_by("asset_id")}
+
+
+def received_per_day(owner: str, kind: TransferKind, days: int) -> dict[str, list[int]]:
+    """`received` on each of the last `days` days (UTC), per asset received in that time."""
+    return _per_day(_received(owner, kind), days)
+
+
+def _received(owner: str, kind: TransferKind) -> QuerySet[Transfer]:
+    return Transfer.objects.filter(credit_account__code=account_codes.user(owner), kind=kind)
+
+
 def daily_volume(kinds: list[TransferKind], days: int) -> dict[str, list[int]]:
     """Per asset, the amount moved by transfers of `kinds` on each of the last `days`
     days (UTC), oldest first; today is the last."""
+    return _per_day(Transfer.objects.filter(kind__in=kinds), days)
+
+
+def _per_day(transfers: QuerySet[Transfer], days: int) -> dict[str, list[int]]:
+    """The amount of `transfers` per asset on each of the last `days` days (UTC), oldest
+    first and today last, for the assets moved in that time, by asset code."""
     today = datetime.now(UTC).date()
     first = today - timedelta(days=days - 1)
     rows = (
-        Transfer.objects.filter(
-            kind__in=kinds, created_at__gte=datetime.combine(first, time.min, tzinfo=UTC)
-        )
+        transfers.filter(created_at__gte=datetime.combine(first, time.min, tzinfo=UTC))
         .annotate(day=TruncDate("created_at", tzinfo=UTC))
         .values("asset_id", "day")
         .annotate(total=Sum("amount"))
@@ -213,4 +266,4 @@ def daily_volume(kinds: list[TransferKind], days: int) -> dict[str, list[int]]:
         series.setdefault(row["asset_id"], [0] * days)[(row["day"] - first).days] += int(
             row["total"]
         )
-    return series
+    return dict(sorted(series.items()))

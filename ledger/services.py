@@ -186,6 +186,15 @@ def deposit(
 # --- Holds ------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class HoldRef:
+    """A hold as the marketplace keeps it: its id, to store (a job's `escrow_hold_id`)
+    and to hand back to pay, shrink, post or void it. What it holds and whether it is
+    open are read through ledger.selectors."""
+
+    id: int
+
+
 def create_hold(
     *,
     payer: Account,
@@ -193,7 +202,7 @@ def create_hold(
     kind: TransferKind,
     reference: str,
     idempotency_key: str | None = None,
-) -> Hold:
+) -> HoldRef:
     """Park `amount` of the payer's money in a new hold account.
 
     InsufficientFunds if the payer lacks it. A repeated key returns the first hold."""
@@ -202,7 +211,7 @@ def create_hold(
     if idempotency_key is not None:
         first = Hold.objects.filter(idempotency_key=idempotency_key).first()
         if first is not None:
-            return first
+            return HoldRef(first.pk)
     # The payer is debited first, so a refusal writes nothing; the hold account is new
     # (no other transaction can see or lock it), so it is created with its balance.
     with connection.cursor() as cursor:
@@ -230,11 +239,13 @@ def create_hold(
         reference=reference,
         hold=hold,
     )
-    return hold
+    return HoldRef(hold.pk)
 
 
-def get_hold(hold_id: int) -> Hold:
-    return Hold.objects.get(pk=hold_id)
+def get_hold(hold_id: int) -> HoldRef:
+    """The hold `hold_id`, to hand to the functions below (which raise Hold.DoesNotExist
+    if there is none)."""
+    return HoldRef(hold_id)
 
 
 def hold_account(hold_id: int) -> Account:
@@ -244,13 +255,18 @@ def hold_account(hold_id: int) -> Account:
 
 
 def pay_from_hold(
-    hold: Hold, payouts: Sequence[tuple[Account, int, TransferKind]], *, reference: str
-) -> Hold:
+    hold: HoldRef, payouts: Sequence[tuple[Account, int, TransferKind]], *, reference: str
+) -> None:
     """Pay each `(account, amount, kind)` out of a hold that stays open (a federated job
     pays each round's data owners and keeps the rest for the rounds to come).
     InsufficientFunds if the payouts exceed what it holds; HoldClosed if it is closed."""
     _require_transaction()
-    hold = _lock_open_hold(hold)
+    _pay_out(_lock_open_hold(hold), payouts, reference)
+
+
+def _pay_out(
+    hold: Hold, payouts: Sequence[tuple[Account, int, TransferKind]], reference: str
+) -> None:
     remaining = hold.account.balance
     for account, amount, kind in payouts:
         if amount == 0:
@@ -266,80 +282,79 @@ def pay_from_hold(
             hold=hold,
         )
         remaining -= amount
-    return hold
 
 
-def _lock_open_hold(hold: Hold) -> Hold:
-    locked = Hold.objects.select_for_update().select_related("account", "payer").get(pk=hold.pk)
+def _lock_open_hold(hold: HoldRef) -> Hold:
+    locked = Hold.objects.select_for_update().select_related("account", "payer").get(pk=hold.id)
     if locked.status != HoldStatus.PENDING:
-        raise HoldClosed(f"Hold {hold.pk} is already {locked.status}.")
+        raise HoldClosed(f"Hold {hold.id} is already {locked.status}.")
     return locked
 
 
-def shrink_hold(hold: Hold, new_amount: int, *, kind: TransferKind, reference: str) -> Hold:
+def shrink_hold(hold: HoldRef, new_amount: int, *, kind: TransferKind, reference: str) -> None:
     """Return everything above `new_amount` to the payer; the hold stays open."""
     _require_transaction()
-    hold = _lock_open_hold(hold)
+    locked = _lock_open_hold(hold)
     validate_amount(new_amount)
-    excess = hold.account.balance - new_amount
+    excess = locked.account.balance - new_amount
     if excess < 0:
         raise InsufficientFunds("The hold holds less than that.")
     if excess:
         transfer(
-            debit=hold.account,
-            credit=hold.payer,
+            debit=locked.account,
+            credit=locked.payer,
             amount=excess,
             kind=kind,
             reference=reference,
-            hold=hold,
+            hold=locked,
         )
-    return hold
 
 
 def post_hold(
-    hold: Hold,
+    hold: HoldRef,
     payouts: Sequence[tuple[Account, int, TransferKind]],
     *,
     reference: str,
     return_kind: TransferKind,
-) -> Hold:
+) -> None:
     """Pay each `(account, amount, kind)` out of the hold, return the rest to the payer
     and close the hold as posted. Exactly once: a closed hold raises HoldClosed."""
-    hold = pay_from_hold(hold, payouts, reference=reference)
-    remaining = Account.objects.get(pk=hold.account_id).balance
+    _require_transaction()
+    locked = _lock_open_hold(hold)
+    _pay_out(locked, payouts, reference)
+    remaining = Account.objects.get(pk=locked.account_id).balance
     if remaining:
         transfer(
-            debit=hold.account,
-            credit=hold.payer,
+            debit=locked.account,
+            credit=locked.payer,
             amount=remaining,
             kind=return_kind,
             reference=reference,
-            hold=hold,
+            hold=locked,
         )
-    return _close(hold, HoldStatus.POSTED)
+    _close(locked, HoldStatus.POSTED)
 
 
-def void_hold(hold: Hold, *, kind: TransferKind, reference: str) -> Hold:
+def void_hold(hold: HoldRef, *, kind: TransferKind, reference: str) -> None:
     """Return the whole hold to the payer and close it as voided (exactly once)."""
     _require_transaction()
-    hold = _lock_open_hold(hold)
-    if hold.account.balance:
+    locked = _lock_open_hold(hold)
+    if locked.account.balance:
         transfer(
-            debit=hold.account,
-            credit=hold.payer,
-            amount=hold.account.balance,
+            debit=locked.account,
+            credit=locked.payer,
+            amount=locked.account.balance,
             kind=kind,
             reference=reference,
-            hold=hold,
+            hold=locked,
         )
-    return _close(hold, HoldStatus.VOIDED)
+    _close(locked, HoldStatus.VOIDED)
 
 
-def _close(hold: Hold, status: str) -> Hold:
+def _close(hold: Hold, status: str) -> None:
     hold.status = status
     hold.closed_at = timezone.now()
     hold.save(update_fields=["status", "closed_at"])
-    return hold
 
 
 # --- Many at once ------------------------------------------------------------------------

@@ -104,7 +104,7 @@ def submit_federated_job(
             reference=reference(federated),
             idempotency_key=idempotency_key,
         )
-        federated.escrow_hold_id = hold.pk
+        federated.escrow_hold_id = hold.id
         federated.save(update_fields=["escrow_hold_id"])
         Participant.objects.bulk_create(
             Participant(

@@ -202,7 +202,7 @@ def submit_intent(
             via=route[1] if len(route) == 3 else "",
             lock_amount=lock_amount,
             sealed_intent=sealed_intent,
-            hold_id=hold.pk,
+            hold_id=hold.id,
             expires_at=expires_at,
         )
         notify_balance(wallet.public_key)

@@ -72,26 +72,17 @@ def pending_unbondings(provider: Provider) -> QuerySet[Unbonding]:
     return provider.unbondings.filter(released_at=None).order_by("unbond_at", "id")
 
 
-def _payouts(public_key: str):
-    # Job payouts are the "payout" transfers into the wallet (price - fee, or a split's
-    # share); cleared ordering so that values().annotate() groups by what it names only.
-    return ledger_selectors.statement(public_key).filter(kind=TransferKind.PAYOUT).order_by()
-
-
 def total_payouts(public_key: str) -> dict[str, int]:
-    """Everything the wallet has been paid for jobs, per asset."""
-    rows = _payouts(public_key).values("asset_id").annotate(total=Sum("amount"))
-    return {row["asset_id"]: int(row["total"]) for row in rows.order_by("asset_id")}
+    """Everything the wallet has been paid for jobs, per asset: its "payout" transfers
+    (price - fee, or a split's share)."""
+    return ledger_selectors.received(public_key, TransferKind.PAYOUT)
 
 
 def daily_payouts(public_key: str, days: int) -> dict:
     """Job payouts per UTC day over the last `days` days (today included): `days`, and
     `assets` {asset: [amount per day]} for each asset paid in that time."""
-    calendar = series.last_days(days)
-    paid = series.per_day_by(
-        _payouts(public_key), "asset_id", "created_at", Sum("amount"), calendar
-    )
-    return {"days": calendar, "assets": paid}
+    paid = ledger_selectors.received_per_day(public_key, TransferKind.PAYOUT, days)
+    return {"days": series.last_days(days), "assets": paid}
 
 
 def matured_unbondings() -> QuerySet[Unbonding]:

@@ -8,7 +8,6 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ledger import codes as ledger_codes
 from ledger import selectors as ledger_selectors
 from marketplace.core import hooks
 from marketplace.core.actions import REGISTRY
@@ -108,12 +107,6 @@ class LedgerEntriesView(ListAPIView):
 
     def get_queryset(self):
         return ledger_selectors.statement(self.request.user.public_key)
-
-    def get_serializer_context(self):
-        return {
-            **super().get_serializer_context(),
-            "account_code": ledger_codes.user(self.request.user.public_key),
-        }
 
     @extend_schema(responses={200: EntrySerializer(many=True), **ERROR_RESPONSES})
     def get(self, request, *args, **kwargs):

@@ -1,7 +1,6 @@
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
-from ledger import codes as ledger_codes
 from ledger import selectors as ledger_selectors
 
 from .models import ApiToken, ReviewState, Wallet, Withdrawal, WithdrawalStatus
@@ -42,12 +41,12 @@ STATEMENT_PAGE_SIZE = 20
 
 
 def statement_page(public_key: str, number) -> Page:
-    """One page of the wallet's statement, each entry marked `direction` in/out and
-    described in words (`line`: statement.describe)."""
+    """One page of the wallet's statement: (entry, its line in words) pairs, the entry
+    a ledger.selectors.Entry, the line a statement.Line."""
     entries = ledger_selectors.statement(public_key)
     page = Paginator(entries, STATEMENT_PAGE_SIZE).get_page(number)
-    mine = ledger_codes.user(public_key)
-    for entry in page.object_list:
-        entry.direction = "in" if entry.credit_account.code == mine else "out"
-        entry.line = describe(entry.kind, entry.reference, entry.direction)
+    page.object_list = [
+        (entry, describe(entry.kind, entry.reference, entry.direction))
+        for entry in page.object_list
+    ]
     return page

@@ -34,15 +34,12 @@ class EntrySerializer(serializers.Serializer):
     """One line of a wallet statement, seen from the wallet's side."""
 
     id = serializers.IntegerField()
-    asset = serializers.CharField(source="asset_id")
+    asset = serializers.CharField()
     amount = AmountField()
-    direction = serializers.SerializerMethodField()
+    direction = serializers.CharField()
     kind = serializers.CharField()
     reference = serializers.CharField()
     created_at = serializers.DateTimeField()
-
-    def get_direction(self, obj) -> str:
-        return "in" if obj.credit_account.code == self.context["account_code"] else "out"
 
 
 class MeSerializer(serializers.Serializer):

@@ -196,7 +196,7 @@ def withdraw(
         asset=asset,
         amount=amount,
         destination=destination,
-        hold_id=hold.pk,
+        hold_id=hold.id,
         review_state=ReviewState.AWAITING if reviewed else ReviewState.NOT_REQUIRED,
     )
     notify_balance(wallet.public_key)

@@ -95,20 +95,20 @@ def test_posting_and_voiding_many_holds_pays_out_returns_the_rest_and_closes_the
         carol = ledger.user_account(CAROL, "DOT")
         ledger.post_holds(
             [
-                HoldPosting(paid.pk, [(carol, 500, "payout")], "job:a", "escrow_return"),
-                HoldPosting(returned.pk, [(carol, 0, "payout")], "job:b", "escrow_return"),
+                HoldPosting(paid.id, [(carol, 500, "payout")], "job:a", "escrow_return"),
+                HoldPosting(returned.id, [(carol, 0, "payout")], "job:b", "escrow_return"),
             ]
         )
-        ledger.void_holds([HoldVoid(voided.pk, "escrow_refund", "job:c")])
+        ledger.void_holds([HoldVoid(voided.id, "escrow_refund", "job:c")])
     assert selectors.available_balance(ALICE, "DOT") == 500
     assert selectors.available_balance(BOB, "DOT") == 1000
     assert selectors.available_balance(CAROL, "DOT") == 500
-    assert [selectors.hold_status(h.pk) for h in (paid, returned, voided)] == [
+    assert [selectors.hold_status(h.id) for h in (paid, returned, voided)] == [
         "posted",
         "posted",
         "voided",
     ]
-    assert [selectors.hold_balance(h.pk) for h in (paid, returned, voided)] == [0, 0, 0]
+    assert [selectors.hold_balance(h.id) for h in (paid, returned, voided)] == [0, 0, 0]
 
 
 def test_a_closed_hold_in_the_set_closes_nothing():
@@ -118,9 +118,9 @@ def test_a_closed_hold_in_the_set_closes_nothing():
         ledger.void_hold(closed, kind="escrow_refund", reference="b")
     with pytest.raises(HoldClosed), transaction.atomic():
         ledger.void_holds(
-            [HoldVoid(open_hold.pk, "escrow_refund", "a"), HoldVoid(closed.pk, "x", "b")]
+            [HoldVoid(open_hold.id, "escrow_refund", "a"), HoldVoid(closed.id, "x", "b")]
         )
-    assert selectors.hold_status(open_hold.pk) == "pending"
+    assert selectors.hold_status(open_hold.id) == "pending"
     assert selectors.available_balance(ALICE, "DOT") == 900
 
 
@@ -129,7 +129,7 @@ def test_payouts_above_what_a_hold_holds_are_refused():
     with pytest.raises(InsufficientFunds), transaction.atomic():
         hold = _hold(ALICE, 100, "a")
         bob = ledger.user_account(BOB, "DOT")
-        ledger.post_holds([HoldPosting(hold.pk, [(bob, 101, "payout")], "a", "r")])
+        ledger.post_holds([HoldPosting(hold.id, [(bob, 101, "payout")], "a", "r")])
 
 
 moves_strategy = st.lists(
@@ -193,7 +193,7 @@ def test_two_workers_voiding_the_same_holds_close_each_exactly_once():
     assert connection.vendor == "postgresql"
     fund(ALICE, 1000)
     with transaction.atomic():
-        holds = [_hold(ALICE, 100, f"h{i}").pk for i in range(5)]
+        holds = [_hold(ALICE, 100, f"h{i}").id for i in range(5)]
 
     def void(_: int) -> None:
         with transaction.atomic():

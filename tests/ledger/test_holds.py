@@ -23,7 +23,7 @@ def held():
 
 def test_a_hold_moves_the_money_out_of_the_available_balance(held):
     assert selectors.available_balance(ALICE, "DOT") == 400
-    assert selectors.hold_balance(held.pk) == 600
+    assert selectors.hold_balance(held.id) == 600
     [dot] = [b for b in selectors.balances(ALICE) if b.asset == "DOT"]
     assert (dot.available, dot.held) == (400, 600)
 
@@ -41,9 +41,9 @@ def test_a_hold_larger_than_the_balance_is_refused():
 def test_shrinking_returns_the_excess_and_keeps_the_hold_open(held):
     with transaction.atomic():
         ledger.shrink_hold(held, 250, kind="escrow_return", reference="job:1")
-    assert selectors.hold_balance(held.pk) == 250
+    assert selectors.hold_balance(held.id) == 250
     assert selectors.available_balance(ALICE, "DOT") == 750
-    assert selectors.hold_status(held.pk) == "pending"
+    assert selectors.hold_status(held.id) == "pending"
 
 
 def test_posting_pays_each_payee_and_returns_the_rest(held):
@@ -60,8 +60,8 @@ def test_posting_pays_each_payee_and_returns_the_rest(held):
     assert selectors.available_balance(BOB, "DOT") == 490
     assert selectors.account_balance("DOT", "fees") == 10
     assert selectors.available_balance(ALICE, "DOT") == 500
-    assert selectors.hold_balance(held.pk) == 0
-    assert selectors.hold_status(held.pk) == "posted"
+    assert selectors.hold_balance(held.id) == 0
+    assert selectors.hold_status(held.id) == "posted"
 
 
 def test_payouts_above_the_hold_are_refused_and_nothing_moves(held):
@@ -72,7 +72,7 @@ def test_payouts_above_the_hold_are_refused_and_nothing_moves(held):
             reference="job:1",
             return_kind="escrow_return",
         )
-    assert selectors.hold_balance(held.pk) == 600
+    assert selectors.hold_balance(held.id) == 600
     assert selectors.available_balance(BOB, "DOT") == 0
 
 
@@ -80,7 +80,7 @@ def test_voiding_returns_everything(held):
     with transaction.atomic():
         ledger.void_hold(held, kind="refund", reference="job:1")
     assert selectors.available_balance(ALICE, "DOT") == 1000
-    assert selectors.hold_status(held.pk) == "voided"
+    assert selectors.hold_status(held.id) == "voided"
 
 
 @pytest.mark.parametrize("second", ["post", "void", "shrink"])
@@ -113,5 +113,5 @@ def test_a_repeated_hold_key_returns_the_first_hold():
         again = ledger.create_hold(
             payer=payer, amount=100, kind="lock", reference="x", idempotency_key="h1"
         )
-    assert again.pk == first.pk
+    assert again.id == first.id
     assert selectors.available_balance(ALICE, "DOT") == 900

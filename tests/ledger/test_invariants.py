@@ -38,9 +38,9 @@ def test_ledger_check_reports_money_created_out_of_nothing(books):
 
 
 def test_ledger_check_reports_a_closed_hold_that_still_holds_money(books):
-    Hold.objects.filter(pk=books.pk).update(status="posted")
+    Hold.objects.filter(pk=books.id).update(status="posted")
     assert any("still holds 100" in p for p in violations())
-    Hold.objects.filter(pk=books.pk).update(status="pending")
+    Hold.objects.filter(pk=books.id).update(status="pending")
 
 
 def test_ledger_check_reports_an_external_account_in_credit(books):

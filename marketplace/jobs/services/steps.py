@@ -72,7 +72,7 @@ def _open_job(
         reference=f"job:{job.pk}",
         idempotency_key=idempotency_key,
     )
-    job.escrow_hold_id = hold.pk
+    job.escrow_hold_id = hold.id
     opened = _record(job, JobStatus.REGISTERED, now, fields=["escrow_hold_id"])
     notify_balance(wallet.public_key)
     return job, opened
