@@ -19,6 +19,11 @@ def unbonding(owner: str) -> str:
     return f"unbonding:{owner}"
 
 
+def pool(pool_code: str) -> str:
+    """A trading pool's reserve (`pool_code`: the pool's own code, e.g. "DOT-USDC")."""
+    return f"pool:{pool_code}"
+
+
 def stake_of(owner: Combinable) -> Concat:
     """`stake(owner)` as an expression over a query (`owner`: e.g. an OuterRef)."""
     return Concat(Value("stake:"), owner)

@@ -73,7 +73,7 @@ def external_account(asset: str) -> Account:
 
 
 def pool_account(pool_code: str, asset: str) -> Account:
-    return get_account(asset, AccountKind.POOL, f"pool:{pool_code}")
+    return get_account(asset, AccountKind.POOL, account_codes.pool(pool_code))
 
 
 def fee_for(amount: int, fee_bps: int) -> int:

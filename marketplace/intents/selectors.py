@@ -12,6 +12,7 @@ from django.utils import timezone
 from nacl.exceptions import CryptoError
 from nacl.public import PrivateKey
 
+from ledger import codes as ledger_codes
 from ledger import selectors as ledger_selectors
 from marketplace.agents import mev_risk, runners
 from marketplace.core import errors
@@ -28,7 +29,7 @@ from .serializers import PairSerializer
 
 def pool_reserves(pool: Pool) -> tuple[int, int]:
     """The pool's reserves: the balances of its two ledger accounts."""
-    code = f"pool:{pool.code}"
+    code = ledger_codes.pool(pool.code)
     return (
         ledger_selectors.account_balance(pool.token_a, code),
         ledger_selectors.account_balance(pool.token_b, code),
