@@ -142,11 +142,17 @@ def test_a_provider_registers_hears_of_a_new_job_live_and_bids(open_as, actions,
         page.click(f"{form} button")
     page.wait_for_selector("#pm-provider-summary >> text=150 DOT")
     page.wait_for_selector("#pm-provider-open-jobs >> text=No open job needs gpu right now")
+    page.set_viewport_size({"width": 390, "height": 844})  # a provider on a phone
+    assert not page.is_visible("#pm-provider-open-jobs table")  # no empty table
 
     job = ok(submit(actions, alice), 201)
     row = page.wait_for_selector(f"#pm-open-jobs-body tr#pm-open-job-{job['id']}")
     assert "10 DOT" in row.inner_text()
     assert not page.is_visible("#pm-provider-open-jobs .pm-empty-list")
+    button = row.query_selector("button").bounding_box()
+    assert button["x"] >= 0 and button["x"] + button["width"] <= 390 - 8  # stacked, in reach
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(ARTIFACTS / "open-jobs-on-a-phone.png"), full_page=True)
 
     row.query_selector("[name=price]").fill("9.5")
     row.query_selector("button").click()
