@@ -6,6 +6,7 @@
 // on load, after htmx swaps (including hx-swap-oob pushed over /ws/live/), and again
 // when the chart's box changes width. The convention is in docs/FRONTEND.md.
 import uPlot from 'uplot';
+import { xRange } from './chart-range.js';
 
 // Pico's accent first, then colours that stay apart for the colour-blind.
 const COLOURS = ['#e6007a', '#0072b2', '#009e73', '#d55e00', '#cc79a7', '#56b4e9'];
@@ -53,8 +54,7 @@ function options(el, data, width) {
   return {
     width,
     height: Number(el.dataset.pmChartHeight) || DEFAULT_HEIGHT,
-    // Bars need room on both sides of the first and last day.
-    scales: { x: { time: data.x_time !== false, ...(kind === 'bar' ? { range: (u, min, max) => [min - 43200, max + 43200] } : {}) } },
+    scales: { x: { time: data.x_time !== false, range: (u, min, max) => xRange(kind, data.x_time !== false, min, max) } },
     series: [{ label: data.x_label || 'time' }, ...data.series.map((s, i) => seriesOptions(kind, i, s.label))],
     // An index axis (x_time false) steps by whole numbers.
     axes: [data.x_time === false ? { ...axis, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] } : axis, { ...axis, label: data.y_label || '', size: 60 }],
