@@ -1,6 +1,6 @@
 // Read-side helpers: amounts shown in whole units, and confidential results
 // opened in the browser with the reply key that only this browser holds.
-import { formatAmount } from './amount.js';
+import { formatAmount, roundedAmount } from './amount.js';
 import { getConfig, serverNow } from './http.js';
 import { openSealed } from './seal.js';
 
@@ -32,7 +32,7 @@ export function replyKey(id) {
 /**
  * Within `root`:
  * - `[data-pm-amount="15000000000"][data-decimals="10"]` (or `data-asset="DOT"`)
- *   gets its text set to "1.5";
+ *   gets its text set to "1.5" (rounded as the pages round, the exact value in its title);
  * - `[data-pm-sealed="<base64>"][data-pm-reply-key-id="7"]` gets its text set to
  *   the opened JSON when this browser holds job 7's reply key.
  */
@@ -47,7 +47,7 @@ export async function renderDisplays(root = document) {
         config = config || (await getConfig());
         decimals = (config.assets || []).find((a) => a.code === el.dataset.asset)?.decimals;
       }
-      if (decimals !== undefined) el.textContent = formatAmount(el.dataset.pmAmount, decimals);
+      if (decimals !== undefined) showAmount(el, el.dataset.pmAmount, decimals);
     } catch (err) {
       console.error('PolkaMesh: cannot format amount', el, err);
     }
@@ -126,7 +126,7 @@ async function importReplyKeys(input) {
 
 /** `[data-pm-total][data-pm-unit-price][data-asset][data-pm-count-field]` inside a form:
  *  its `[data-pm-total-amount]` says the unit price times the count typed into that
- *  field, in whole units, before anyone signs (exact: BigInt, no floats). */
+ *  field, in whole units, before anyone signs (BigInt, no floats; rounded, exact in its title). */
 async function renderTotal(el) {
   const field = el.closest('form')?.elements.namedItem(el.dataset.pmCountField);
   const out = el.querySelector('[data-pm-total-amount]');
@@ -140,7 +140,17 @@ async function renderTotal(el) {
   const decimals = (config.assets || []).find((a) => a.code === el.dataset.asset)?.decimals;
   if (decimals === undefined) return;
   const total = (BigInt(el.dataset.pmUnitPrice) * BigInt(count)).toString();
-  out.textContent = `${formatAmount(total, decimals)} ${el.dataset.asset}`;
+  showAmount(out, total, decimals, ` ${el.dataset.asset}`);
+}
+
+/** The pages' rule for amounts people read (ledger/units.py): rounded, and the exact
+ *  value in the title when rounding changed it. */
+function showAmount(el, amount, decimals, suffix = '') {
+  const exact = formatAmount(amount, decimals);
+  const shown = roundedAmount(amount, decimals);
+  el.textContent = shown + suffix;
+  if (shown.replaceAll(',', '') !== exact) el.title = exact + suffix;
+  else el.removeAttribute('title');
 }
 
 // The server's rule (marketplace/core/templatetags/pm.py, TIME_UNITS): one unit, rounded.
