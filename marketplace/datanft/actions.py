@@ -110,7 +110,11 @@ def purchase_subscription(wallet, params, ctx):
 
 
 class AccessResult(serializers.Serializer):
-    token = serializers.CharField(help_text="for GET /api/data-nfts/{id}/readings?token=")
+    token = serializers.CharField(
+        required=False,
+        help_text="for GET /api/data-nfts/{id}/readings?token=; given once: absent when "
+        "the same request is replayed",
+    )
     expires_at = serializers.DateTimeField()
     content_ref = serializers.CharField()
 

@@ -34,7 +34,9 @@ class AssetField(serializers.CharField):
 
 class LoginResult(serializers.Serializer):
     address = serializers.CharField()
-    token = serializers.CharField()
+    token = serializers.CharField(
+        required=False, help_text="given once: absent when the same login is replayed"
+    )
 
 
 @signed_action("login", params=NoParams, response=LoginResult, secret_fields=("token",))

@@ -36,6 +36,13 @@ def test_only_a_hash_of_the_token_is_stored_and_replays_do_not_reveal_it(actions
     assert ApiToken.objects.count() == 1
 
 
+def test_the_schema_says_a_given_once_token_may_be_absent(api):
+    components = api.get("/api/schema/?format=json").json()["components"]["schemas"]
+    for name in ("LoginResult", "AccessResult"):
+        assert "token" in components[name]["properties"]
+        assert "token" not in components[name]["required"], name
+
+
 def test_logout_revokes_the_token(actions, api, alice):
     token = actions.post(LOGIN, alice, "login", {}).json()["token"]
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
