@@ -50,7 +50,9 @@ class ArtifactCollectionView(SignedPostMixin, ListAPIView):
     def get_queryset(self):
         media_type = self.request.query_params.get("media_type") or None
         if media_type is not None and media_type not in MediaType.values:
-            raise errors.InvalidParams("Unknown media_type.", {"media_type": "unknown"})
+            raise errors.InvalidParams(
+                "Unknown media_type.", {"media_type": f"Use one of: {', '.join(MediaType.values)}."}
+            )
         return selectors.visible(_viewer(self.request), media_type=media_type)
 
     @extend_schema(

@@ -64,7 +64,9 @@ def submit_confidential_job(
     with transaction.atomic():
         tee = selectors.worker_of_key(worker)
         if tee is None:
-            raise errors.NotFound("No TEE worker has this address.", {"worker": "unknown"})
+            raise errors.NotFound(
+                "No TEE worker has this address.", {"worker": "No TEE worker has this address."}
+            )
         if tee.status != WorkerStatus.APPROVED:
             raise errors.InvalidState(f"That TEE worker is {tee.status}.", {"worker": tee.status})
         job = job_services.submit_direct_job(

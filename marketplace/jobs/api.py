@@ -47,7 +47,10 @@ class JobCollectionView(SignedPostMixin, JobViewMixin, ListAPIView):
         query = self.request.query_params
         status = query.get("status") or None
         if status is not None and status not in JobStatus.values:
-            raise errors.InvalidParams(f"Unknown status {status!r}.", {"status": "unknown"})
+            raise errors.InvalidParams(
+                f"Unknown status {status!r}.",
+                {"status": f"Use one of: {', '.join(JobStatus.values)}."},
+            )
         return selectors.jobs(
             status=status, owner=_key(query, "owner"), provider=_key(query, "provider")
         )

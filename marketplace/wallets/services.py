@@ -51,7 +51,8 @@ def execute_signed_action(
     envelope = parse_envelope(body)
     if envelope.action != action:
         raise errors.InvalidParams(
-            f"This endpoint takes the action {action!r}.", {"action": "mismatch"}
+            f"This endpoint takes the action {action!r}.",
+            {"action": f"This endpoint takes {action!r}."},
         )
     crypto_type = verify(envelope)
     if envelope.domain != settings.PM_DOMAIN:
@@ -372,7 +373,9 @@ def _decimals(asset: str) -> int:
     try:
         return ledger_selectors.asset_decimals(asset)
     except ObjectDoesNotExist as exc:
-        raise errors.InvalidParams(f"Unknown asset {asset!r}.", {"asset": "unknown"}) from exc
+        raise errors.InvalidParams(
+            f"Unknown asset {asset!r}.", {"asset": "This market has no such asset."}
+        ) from exc
 
 
 def notify_balance(public_key: str) -> None:
