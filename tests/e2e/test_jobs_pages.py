@@ -8,6 +8,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from marketplace.core.canonical import canonical_json
 from tests.conftest import DOT
@@ -208,12 +209,16 @@ def test_a_bid_on_a_phone_shows_its_rounded_price_its_bidder_and_an_assign_butto
     page = open_as("Alice", f"/jobs/{job['id']}/")
     sign_in(page)
     page.set_viewport_size({"width": 390, "height": 844})
-    row = page.wait_for_selector(f"#pm-bids-{job['id']} tr[data-bid]")
-    price = row.query_selector("[title='1.6566666666 DOT']")
-    assert price and price.inner_text() == "1.6567 DOT"  # the exact price is its title
-    assert row.query_selector(".pm-address-chip .pm-identicon")  # who bid, at a glance
-    button = row.query_selector("form[data-action=assign_provider] button").bounding_box()
-    assert button["x"] >= 0 and button["x"] + button["width"] <= 390 - 8
+    # Locators, not element handles: the bids fragment is swapped in again once the
+    # page's socket connects (the refresh after connect), which detaches a handle.
+    row = page.locator(f"#pm-bids-{job['id']} tr[data-bid]")
+    price = row.locator("[title='1.6566666666 DOT']")
+    expect(price).to_have_text("1.6567 DOT")  # the exact price is its title
+    expect(row.locator(".pm-address-chip .pm-identicon")).to_be_visible()  # who bid
+    button = row.locator("form[data-action=assign_provider] button")
+    expect(button).to_be_visible()
+    box = button.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390 - 8
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=str(ARTIFACTS / "bids-on-a-phone.png"), full_page=True)
 
