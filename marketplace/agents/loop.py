@@ -7,12 +7,13 @@ import logging
 import queue
 import threading
 import time
+from abc import ABC, abstractmethod
 
 from .client import ApiError, Client
 from .onnx_runner import Sandbox
 
 
-class EventLoopAgent:
+class EventLoopAgent(ABC):
     """An agent's life: `start` (register), then `handle` each event and `reconcile`
     every `poll_seconds`, until stopped. Each agent fills in those three hooks."""
 
@@ -21,16 +22,17 @@ class EventLoopAgent:
     poll_seconds: float
     log: logging.Logger
 
+    @abstractmethod
     def start(self, stop: threading.Event) -> bool:
         """Get ready to work (register); False if stopped before that."""
-        raise NotImplementedError
 
+    @abstractmethod
     def handle(self, event: dict) -> None:
-        raise NotImplementedError
+        """Act on one event of `/ws/events/`."""
 
+    @abstractmethod
     def reconcile(self) -> None:
         """Catch up with the server's state: do whatever is waiting for this agent."""
-        raise NotImplementedError
 
     def run(self, stop: threading.Event) -> None:
         if not self.start(stop):
