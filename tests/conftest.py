@@ -197,12 +197,20 @@ def _ledger_invariants_hold_after_each_test(request):
 
 
 @pytest.fixture(scope="session")
-def chain_url(tmp_path_factory):
+def local_chain_process(tmp_path_factory):
     """The local Substrate chain, started once per test session when a test needs it."""
-    from tests.stack import local_chain
+    from tests.stack import LocalChain
 
-    with local_chain(tmp_path_factory.mktemp("chain")) as url:
-        yield url
+    chain = LocalChain(tmp_path_factory.mktemp("chain"))
+    chain.start()
+    yield chain
+    chain.stop()
+
+
+@pytest.fixture
+def chain_url(local_chain_process) -> str:
+    """The session's local chain (LocalChain.running_url)."""
+    return local_chain_process.running_url()
 
 
 @pytest.fixture(scope="session")

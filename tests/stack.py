@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -213,35 +214,64 @@ def _state(pid: int) -> str | None:
 LOCALNET = ROOT / "marketplace" / "chain" / "localnet"
 
 
-@contextmanager
-def local_chain(directory: Path, timeout: float = 90, fresh: bool = True):
-    """The local Substrate chain (chopsticks, marketplace/chain/localnet) on a free port,
-    fresh from genesis in `directory` (or resuming the state saved there); yields its
-    ws:// URL once it answers RPC."""
-    port = free_port()
-    ARTIFACTS.mkdir(exist_ok=True)
-    command = ["node", "start.mjs", "--port", str(port), "--dir", str(directory)]
-    if fresh:
-        command.append("--fresh")
-    with open(ARTIFACTS / "chain.log", "w" if fresh else "a") as log:
-        process = subprocess.Popen(
-            command,
-            cwd=LOCALNET,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
+class LocalChain:
+    """The local Substrate chain (chopsticks, marketplace/chain/localnet) as a process on
+    a port of its own, its output in test-artifacts/chain-<directory name>.log."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.port = free_port()
+        self.url = f"ws://127.0.0.1:{self.port}"
+        self.log_path = ARTIFACTS / f"chain-{directory.name}.log"
+        self.process: subprocess.Popen | None = None
+
+    def start(self, fresh: bool = True, timeout: float = 90) -> None:
+        """Start it, fresh from genesis or resuming the state saved in its directory, and
+        return once it says it is ready. Readiness is read from its log, not probed with
+        connections: a probe of a port in the ephemeral range can connect to itself."""
+        ARTIFACTS.mkdir(exist_ok=True)
+        command = ["node", "start.mjs", "--port", str(self.port), "--dir", str(self.directory)]
+        if fresh:
+            command.append("--fresh")
+        with open(self.log_path, "a") as log:
+            offset = log.tell()
+            self.process = subprocess.Popen(
+                command, cwd=LOCALNET, stdout=log, stderr=subprocess.STDOUT
+            )
+        ready = f"local chain ready on {self.url}"
         deadline = time.monotonic() + timeout
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"the local chain exited with {process.returncode}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise TimeoutError("the local chain did not answer") from None
-                time.sleep(0.2)
-        yield f"ws://127.0.0.1:{port}"
+        while ready not in self.log_path.read_text()[offset:]:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the local chain exited with {self.process.returncode}")
+            if time.monotonic() > deadline:
+                raise TimeoutError("the local chain did not get ready")
+            time.sleep(0.2)
+
+    def running_url(self) -> str:
+        """Its URL, after starting it afresh on the same port if its process has died
+        (chopsticks is a development tool; a warning keeps how it ended)."""
+        assert self.process is not None, "start() it first"
+        if self.process.poll() is not None:
+            tail = "".join(self.log_path.read_text().splitlines(keepends=True)[-20:])
+            warnings.warn(
+                f"the local chain had exited with {self.process.returncode}, started again; "
+                f"its log ended:\n{tail}",
+                stacklevel=2,
+            )
+            self.start()
+        return self.url
+
+    def stop(self) -> None:
+        if self.process is not None:
+            _stop(self.process)
+
+
+@contextmanager
+def local_chain(directory: Path, fresh: bool = True):
+    """A local chain (LocalChain) for the length of the block; yields its ws:// URL."""
+    chain = LocalChain(directory)
+    try:
+        chain.start(fresh)
+        yield chain.url
     finally:
-        _stop(process)
+        chain.stop()

@@ -104,3 +104,17 @@ def test_the_chain_restarted_over_its_saved_state_is_followed_on(tmp_path, setti
     ]
     # The worker checked the hot wallet against the ledger as it went.
     assert Holding.objects.get(asset="DOT").owed == 7 * DOT
+
+
+def test_the_session_chain_is_started_again_if_it_has_died(local_chain_process):
+    """The test harness's own guard: chopsticks dying mid-session costs a warning, not
+    every chain test after it."""
+    local_chain_process.process.kill()
+    local_chain_process.process.wait()
+
+    with pytest.warns(UserWarning, match="the local chain had exited with -9"):
+        url = local_chain_process.running_url()
+
+    chain = Chain(url)
+    assert chain.client.best_number() >= 0
+    chain.client.close()

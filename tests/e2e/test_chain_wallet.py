@@ -18,8 +18,8 @@ HOT = Keypair.create_from_uri(HOT_URI).public_key.hex()
 
 
 @pytest.fixture(scope="module")
-def chain(chain_url):
-    chain = Chain(chain_url)
+def chain(local_chain_process):
+    chain = Chain(local_chain_process.running_url())
     chain.set_balance(HOT, 1_000 * DOT)
     yield chain
     chain.client.close()
