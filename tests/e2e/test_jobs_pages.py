@@ -147,16 +147,17 @@ def test_a_provider_registers_hears_of_a_new_job_live_and_bids(open_as, actions,
     assert not page.is_visible("#pm-provider-open-jobs table")  # no empty table
 
     job = ok(submit(actions, alice), 201)
-    row = page.wait_for_selector(f"#pm-open-jobs-body tr#pm-open-job-{job['id']}")
-    assert "10 DOT" in row.inner_text()
-    assert not page.is_visible("#pm-provider-open-jobs .pm-empty-list")
-    button = row.query_selector("button").bounding_box()
+    # Locators, not element handles: the socket's (re)connect swaps the fragment in again.
+    row = page.locator(f"#pm-open-jobs-body tr#pm-open-job-{job['id']}")
+    expect(row).to_contain_text("10 DOT")
+    expect(page.locator("#pm-provider-open-jobs .pm-empty-list")).to_be_hidden()
+    button = row.locator("button").bounding_box()
     assert button["x"] >= 0 and button["x"] + button["width"] <= 390 - 8  # stacked, in reach
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=str(ARTIFACTS / "open-jobs-on-a-phone.png"), full_page=True)
 
-    row.query_selector("[name=price]").fill("9.5")
-    row.query_selector("button").click()
+    row.locator("[name=price]").fill("9.5")
+    row.locator("button").click()
     page.wait_for_selector(f"#pm-open-job-{job['id']} [data-my-bid] >> text=9.5 DOT")
 
 
