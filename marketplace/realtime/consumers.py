@@ -28,7 +28,7 @@ MAX_EVENT_ID = 2**63 - 1  # outbox ids are PostgreSQL bigints
 class PushDispatch:
     """channels closes stale database connections before every message it dispatches, a
     thread-pool hop per socket per push: with 1,000 sockets the largest cost of a
-    broadcast. `event_forward` handlers skip it; what they read from the database goes
+    broadcast. `events_forward` handlers skip it; what they read from the database goes
     through `database_sync_to_async`, which closes stale connections itself.
 
     A socket is closed after PM_WEBSOCKET_MAX_AGE_SECONDS: channels-redis forgets a group
@@ -46,8 +46,8 @@ class PushDispatch:
         await super().websocket_disconnect(message)
 
     async def dispatch(self, message):
-        if message["type"] == "event.forward":
-            await self.event_forward(message)
+        if message["type"] == "events.forward":
+            await self.events_forward(message)
         else:
             await super().dispatch(message)
 
@@ -116,11 +116,13 @@ class EventsConsumer(PushDispatch, AsyncJsonWebsocketConsumer):
         elif content.get("type") == "ping":
             await self.send_json({"type": "pong", "data": {}})
 
-    async def event_forward(self, message):
-        event = message["event"]
-        if self._hears_shared(message.get("groups", ())) or self._seen_in_replay(event["id"]):
-            return  # the fan-out brings it (or the replay did)
-        await self._send_event(event)
+    async def events_forward(self, message):
+        """Events of the socket's own group, one frame each, in order."""
+        for item in message["events"]:
+            event = item["event"]
+            if self._hears_shared(item["groups"]) or self._seen_in_replay(event["id"]):
+                continue  # the fan-out brings it (or the replay did)
+            await self._send_event(event)
 
     def _hears_shared(self, groups) -> bool:
         """Whether the event is in a shared group of this socket's, so that the fan-out

@@ -202,10 +202,47 @@ def drain_pushes(timeout: float = 5) -> None:
 atexit.register(drain_pushes)
 
 
+# At most this many events in one channel-layer message: a sweep's 10,000 events to one
+# owner are 50 messages, each far below what Redis holds in a value and well within a
+# channel's capacity (PM_CHANNEL_CAPACITY messages).
+EVENTS_PER_MESSAGE = 200
+
+
 async def send_events(events: list[OutboxEvent]) -> None:
+    """One `events.forward` message per group with that group's events in commit order
+    (one `group_send` per event and group was most of what a sweep paid per job). Each
+    event keeps its `groups`: a socket or process in several of them hears it once."""
     layer = get_channel_layer()
+    for group, batch in group_batches(events):
+        await layer.group_send(group, {"type": "events.forward", "events": batch})
+
+
+def group_batches(events: list[OutboxEvent]) -> list[tuple[str, list[dict]]]:
+    """`(group, [{"event", "groups"}, …])` in the order to send them, so that whatever
+    groups a channel is in it hears their events in commit order.
+
+    A channel hears at most one `user.*` group (a socket's own) besides shared ones, so
+    the events of different wallets may go in separate messages in any order; but an
+    event may only join its group's latest message while no message to a group that
+    one channel could hear together with this one was started after it (then a
+    channel in both would hear the later event of this group first). Otherwise, and
+    when the latest message is full, the event starts a new message."""
+    batches: list[tuple[str, list[dict]]] = []
+    latest: dict[str, int] = {}  # group → index of its latest message
+    latest_shared = -1  # index of the latest message to a group that is not `user.*`
     for event in events:
-        # `groups` tells a process's fan-out which of its sockets hear the event.
-        message = {"type": "event.forward", "event": event.as_message(), "groups": event.groups}
-        for group in event.groups:
-            await layer.group_send(group, message)
+        item = {"event": event.as_message(), "groups": event.groups}
+        for group in dict.fromkeys(event.groups):  # a group named twice hears it once
+            index = latest.get(group, -1)
+            overtaken = latest_shared if _is_wallet_group(group) else len(batches) - 1
+            if index < 0 or overtaken > index or len(batches[index][1]) >= EVENTS_PER_MESSAGE:
+                index = latest[group] = len(batches)
+                batches.append((group, []))
+                if not _is_wallet_group(group):
+                    latest_shared = index
+            batches[index][1].append(item)
+    return batches
+
+
+def _is_wallet_group(group: str) -> bool:
+    return group.startswith(user_group(""))

@@ -25,8 +25,9 @@ log = logging.getLogger(__name__)
 # channels-redis drops a group member after `group_expiry` (a day by default): the
 # process renews its memberships well before that, however long its sockets stay.
 REJOIN_SECONDS = 3600
-# An event of several shared groups arrives once per group; the ids of the last ones
-# pushed are remembered so that a socket in two of them hears it once.
+# An event of several shared groups arrives once per group, in messages that follow one
+# another closely (events.group_batches); the ids of the last ones pushed are remembered
+# so that a socket in two of them hears it once.
 REMEMBERED_EVENTS = 1024
 
 
@@ -103,8 +104,9 @@ class SharedFanout:
                 with contextlib.suppress(Exception):  # still down: the next round tries
                     await self._rejoin()
                 continue
-            if message.get("type") == "event.forward":
-                await self._push(message["event"], message.get("groups", [PUBLIC]))
+            if message.get("type") == "events.forward":
+                for item in message["events"]:
+                    await self._push(item["event"], item["groups"])
 
     async def _renew_forever(self) -> None:
         while True:

@@ -99,11 +99,18 @@ class LiveConsumer(PushDispatch, AsyncWebsocketConsumer):
     async def receive(self, text_data=None, bytes_data=None):
         """Pages only listen; what htmx sends up is ignored."""
 
-    async def event_forward(self, message):
-        event = message["event"]
-        html = await database_sync_to_async(render_event)(self.wallet, event["type"], event["data"])
-        if html:
-            await self.send(text_data=html)
+    async def events_forward(self, message):
+        """The fragments of a group's events, rendered in one trip to a worker thread
+        and sent one frame per event, in order."""
+        for html in await database_sync_to_async(self._render)(message["events"]):
+            if html:
+                await self.send(text_data=html)
+
+    def _render(self, items: list[dict]) -> list[str]:
+        return [
+            render_event(self.wallet, item["event"]["type"], item["event"]["data"])
+            for item in items
+        ]
 
 
 @database_sync_to_async

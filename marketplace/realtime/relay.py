@@ -45,9 +45,10 @@ async def _relay_forever() -> None:
     last_id = await _latest_id()
     while True:
         try:
-            for event in await _events_after(last_id):
-                await send_events([event])
-                last_id = event.pk
+            events = await _events_after(last_id)
+            if events:
+                await send_events(events)
+                last_id = events[-1].pk
         except Exception:
             log.exception("outbox relay failed; retrying")
         await asyncio.sleep(settings.PM_OUTBOX_POLL_SECONDS)

@@ -3,12 +3,11 @@ hears, in order, the events of its groups it missed, then the live ones; nobody 
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.db import transaction
 
 from marketplace.core.models import OutboxEvent
-from marketplace.realtime.events import PUBLIC, publish, user_group
+from marketplace.realtime.events import PUBLIC, publish, send_events, user_group
 from polkamesh_web.asgi import application
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -68,9 +67,7 @@ async def test_an_event_both_replayed_and_pushed_late_is_heard_once(token, alice
     communicator = await connect(token, last_seen)
     assert (await communicator.receive_json_from(timeout=5))["id"] == missed
     late = await sync_to_async(OutboxEvent.objects.get)(pk=missed)
-    await get_channel_layer().group_send(
-        mine[0], {"type": "event.forward", "event": late.as_message()}
-    )
+    await send_events([late])
     live = await emit(mine, "live")
     assert (await communicator.receive_json_from(timeout=5))["id"] == live
     assert await communicator.receive_nothing(timeout=0.5)

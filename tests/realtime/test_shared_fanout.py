@@ -14,7 +14,13 @@ from django.db import transaction
 
 from marketplace.core.models import OutboxEvent
 from marketplace.realtime import fanout
-from marketplace.realtime.events import PUBLIC, capability_group, publish, user_group
+from marketplace.realtime.events import (
+    PUBLIC,
+    capability_group,
+    publish,
+    send_events,
+    user_group,
+)
 from marketplace.realtime.fanout import shared_fanout
 from polkamesh_web.asgi import application
 from tests.conftest import DOT
@@ -93,9 +99,7 @@ async def test_a_public_event_both_replayed_and_pushed_late_is_heard_once(tokens
     assert (await socket.receive_json_from(timeout=5))["id"] == missed
 
     late = await sync_to_async(OutboxEvent.objects.get)(pk=missed)
-    await get_channel_layer().group_send(
-        PUBLIC, {"type": "event.forward", "event": late.as_message()}
-    )
+    await send_events([late])
     live = await emit("live")
     assert (await socket.receive_json_from(timeout=5))["id"] == live
     assert await socket.receive_nothing(timeout=0.5)
