@@ -3,16 +3,16 @@ through the outbox of the current transaction and are pushed after it commits.""
 
 from marketplace.realtime.events import PUBLIC, publish, publish_many, user_group
 
-from .serializers import BatchSerializer, IntentSerializer
+from .serializers import BatchSerializer, intent_data
 
 
 def notify_intent(intent, public_key: str) -> None:
-    publish([user_group(public_key)], "intent.status", IntentSerializer(intent).data)
+    publish([user_group(public_key)], "intent.status", intent_data([intent])[0])
 
 
 def notify_intents(intents) -> None:
     """`notify_intent` for a whole batch's intents, in one outbox INSERT."""
-    data = IntentSerializer(intents, many=True).data
+    data = intent_data(intents)
     publish_many(
         ([user_group(intent.wallet.public_key)], "intent.status", item)
         for intent, item in zip(intents, data, strict=True)

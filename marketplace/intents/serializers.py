@@ -1,5 +1,8 @@
 """Output shapes of intents, batches and pools (API.md), shared by the API and events."""
 
+from datetime import datetime
+
+from django.utils import timezone
 from rest_framework import serializers
 
 from marketplace.core.identity import address_of
@@ -44,6 +47,52 @@ class IntentSerializer(serializers.Serializer):
 
     def get_owner(self, intent) -> str:
         return address_of(intent.wallet.public_key)
+
+
+def intent_data(intents) -> list[dict]:
+    """`IntentSerializer(intents, many=True).data`, the same keys in the same order with
+    the same values, written out: a settlement announces every intent of its batch, and
+    the serializer's per-field machinery cost a quarter of the whole settlement.
+    tests/intents/test_intent_data.py holds the two equal for every status."""
+    zone = timezone.get_current_timezone()
+
+    def when(value: datetime | None) -> str | None:
+        if value is None:
+            return None
+        text = value.astimezone(zone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    def amount(value: int | None) -> str | None:
+        return None if value is None else str(int(value))
+
+    return [
+        {
+            "id": intent.id,
+            "status": str(intent.status),
+            "reason": intent.reason,
+            "batch_id": intent.batch_id,
+            "owner": address_of(intent.wallet.public_key),
+            "token_in": intent.token_in,
+            "token_out": intent.token_out,
+            "route": intent.route,
+            "lock_amount": amount(intent.lock_amount),
+            "expires_at": when(intent.expires_at),
+            "amount_in": amount(intent.amount_in),
+            "min_output": amount(intent.min_output),
+            "amount_out": amount(intent.amount_out),
+            "mev_saved": amount(intent.mev_saved),
+            "legs": None
+            if intent.legs is None
+            else [
+                {str(key): None if value is None else str(value) for key, value in leg.items()}
+                for leg in intent.legs
+            ],
+            "sealed_intent": intent.sealed_intent,
+            "created_at": when(intent.created_at),
+            "decided_at": when(intent.decided_at),
+        }
+        for intent in intents
+    ]
 
 
 class PairSerializer(serializers.Serializer):
