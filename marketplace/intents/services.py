@@ -301,8 +301,12 @@ def _settle(batch_id: int) -> bool:
             return False
         now = timezone.now()
         private_key = _epoch_private_key(batch)
+        # Traders send many intents to a batch: one wallet row each, not one per intent
+        # as a join builds.
         sealed = list(
-            batch.intents.filter(status=IntentStatus.SEALED).select_related("wallet").order_by("id")
+            batch.intents.filter(status=IntentStatus.SEALED)
+            .prefetch_related("wallet")
+            .order_by("id")
         )
         expired = [i for i in sealed if i.expired_at(now)]
         intents = [i for i in sealed if not i.expired_at(now)]
