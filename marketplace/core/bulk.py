@@ -4,14 +4,16 @@ On PostgreSQL each statement takes one array parameter per column and reads the 
 back with `unnest`: its text, its parsing and the driver's quoting stay the same size
 whatever the number of rows. A multi-row `VALUES` list (what `bulk_create` writes) has a
 placeholder per value, and quoting and splitting tens of thousands of them costs more
-CPU than the database spends applying the rows. Other databases (the embedded SQLite
-set-up) take the plain ORM path.
+CPU than the database spends applying the rows. Hundreds of rows and more go in by
+`COPY`, cheaper still. Other databases (the embedded SQLite set-up) take the plain ORM
+path.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 # SQLite takes at most 32,766 parameters a statement.
@@ -48,6 +50,8 @@ def insert_rows(
             ]
         )
         return [obj.pk for obj in created]
+    if len(rows) >= COPY_FROM_ROWS:
+        return _copy_rows(model, given, rest, rows)
     columns = [*given, *(field for field, _ in rest)]
     arrays = [
         [field.get_db_prep_save(value, connection) for value in values]
@@ -65,6 +69,74 @@ def insert_rows(
             arrays,
         )
         return [pk for (pk,) in cursor.fetchall()]
+
+
+# From this many rows on, `insert_rows` copies them in (a round trip more, for the keys).
+COPY_FROM_ROWS = 100
+
+
+def _copy_rows(
+    model: type[models.Model],
+    given: list[Any],
+    rest: list[tuple[Any, Any]],
+    rows: Sequence[Sequence[Any]],
+) -> list[int]:
+    """`insert_rows` by `COPY`, for thousands of rows: the keys are drawn from the
+    table's sequence first, ascending in the order of `rows`, and the rows go in with
+    them. No statement is built, bound or planned per row, and no array of every value
+    is quoted into one text."""
+    meta = model._meta
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(field.column) for field in (meta.pk, *given, *(f for f, _ in rest)))
+    constants = tuple(field.get_db_prep_save(value, connection) for field, value in rest)
+    columns = [
+        _prepared(field, values)
+        for field, values in zip(given, zip(*rows, strict=True), strict=True)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s) ORDER BY 1",
+            [meta.db_table, meta.pk.column, len(rows)],
+        )
+        ids = [pk for (pk,) in cursor.fetchall()]
+        copy_in = f"COPY {quote(meta.db_table)} ({names}) FROM STDIN"
+        with cursor.cursor.copy(copy_in) as copy:
+            for pk, *values in zip(ids, *columns, strict=True):
+                copy.write_row((pk, *values, *constants))
+    return ids
+
+
+_UNSET = object()
+
+
+def _prepared(field: models.Field, values: Sequence[Any]) -> list[Any]:
+    """`values` as `field` saves them. A value repeated from the row before (the one
+    date every row of a batch shares) is prepared once."""
+    # The wrapper itself: each attribute read through the `connection` proxy is a
+    # thread-local look-up, and preparing a value reads several.
+    wrapper = connections[DEFAULT_DB_ALIAS]
+    prepared: list[Any] = []
+    last: Any = _UNSET
+    for value in values:
+        if value is not last:
+            last, saved = value, field.get_db_prep_save(value, wrapper)
+        prepared.append(saved)
+    return prepared
+
+
+def among(ids: Sequence[int]) -> Any:
+    """What `filter(pk__in=...)` takes for thousands of ids: on PostgreSQL one array
+    parameter (`IN (SELECT unnest(…))`), not a placeholder per id for Django to build and
+    the driver to split and quote. Elsewhere the list itself."""
+    if connection.vendor != "postgresql":
+        return ids
+    return RawSQL("SELECT unnest(%s::bigint[])", [_int_array(ids)])
+
+
+def _int_array(values: Iterable[int]) -> str:
+    """PostgreSQL's text form of an array of integers, one parameter to cast (`::bigint[]`):
+    the driver quotes one string, where it inspects every element of a list."""
+    return "{" + ",".join(map(str, values)) + "}"
 
 
 def update_rows(objs: Sequence[models.Model], fields: Sequence[str]) -> None:

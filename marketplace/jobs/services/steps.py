@@ -192,20 +192,42 @@ def _record(
 def _status_event(job: Job, now: datetime) -> tuple[list[str], str, dict]:
     """The `job.status` event of the job's current status: to the owner and the
     assigned provider."""
-    groups = [user_group(job.owner.public_key)]
-    provider = job.assigned_provider
+    return _status_event_of(
+        job.pk,
+        job.status,
+        job.escrow_state,
+        job.price,
+        now.isoformat(),
+        owner=job.owner.public_key,
+        provider=job.assigned_provider,
+    )
+
+
+def _status_event_of(
+    job_id: int,
+    status: str,
+    escrow_state: str,
+    price: int | None,
+    at: str,
+    *,
+    owner: str,
+    provider: Provider | None,
+) -> tuple[list[str], str, dict]:
+    """`_status_event` from the job's columns: a sweep reads thousands of jobs as
+    tuples, not model instances."""
+    groups = [user_group(owner)]
     if provider is not None:
         groups.append(user_group(provider.wallet.public_key))
     return (
         groups,
         "job.status",
         {
-            "job_id": job.pk,
-            "status": job.status,
-            "at": now.isoformat(),
+            "job_id": job_id,
+            "status": status,
+            "at": at,
             "assigned_provider": provider.wallet.address if provider else None,
-            "price": None if job.price is None else str(job.price),
-            "escrow_state": job.escrow_state,
+            "price": None if price is None else str(price),
+            "escrow_state": escrow_state,
         },
     )
 

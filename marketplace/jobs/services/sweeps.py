@@ -11,7 +11,7 @@ from django.utils import timezone
 from ledger import services as ledger
 from ledger.kinds import TransferKind
 from marketplace.core import hooks
-from marketplace.core.bulk import insert_rows
+from marketplace.core.bulk import among, insert_rows
 from marketplace.core.sweeps import Notify, sweep
 from marketplace.providers import selectors as provider_selectors
 from marketplace.providers import services as provider_services
@@ -21,7 +21,7 @@ from marketplace.wallets.services import notify_balance, notify_balances
 
 from .. import selectors
 from ..models import Bid, BidStatus, Job, JobEvent, JobStatus, Resolution
-from .steps import _assign, _lock_due, _record, _refund, _settle, _status_event
+from .steps import _assign, _lock_due, _record, _refund, _settle, _status_event_of
 
 log = logging.getLogger(__name__)
 
@@ -62,54 +62,62 @@ def expire_overdue() -> int:
         chunk = (ids[0], ids[-1])
         last_id = ids[-1]
         try:
-            owners = _expire_unassigned(chunk)
+            expired = _expire_unassigned(chunk)
         except Exception:  # the chunk rolled back whole: its jobs go one at a time below
             log.exception("set-based expiry of jobs %s..%s failed", *chunk)
-            owners = []
-        notify_balances({job.owner.public_key for job in owners})
-        done += len(owners)
+            expired = {}
+        notify_balances(set(expired.values()))
+        done += len(expired)
         done += sweep(
             selectors.overdue().filter(pk__range=chunk), expire_job, announce=notify_balance
         )
 
 
-def _expire_unassigned(chunk: tuple[int, int]) -> list[Job]:
+def _expire_unassigned(chunk: tuple[int, int]) -> dict[int, str]:
     """Expire the unassigned jobs with ids in `chunk` still due and not held by another worker
     (SKIP LOCKED), in one transaction: their holds voided back to the owners, their
     open bids rejected, their status, history and `job.status` events written as
-    sets. Returns the jobs expired.
+    sets. Returns the owner's public key of each job expired, by job id.
 
     Only open-market jobs: one delivered through another service (a confidential job,
     a federated task) expires through `expire_job`, whose `job_unfinished` hook lets
-    that service react; an open-market job is nobody else's concern."""
+    that service react; an open-market job is nobody else's concern. The jobs are read
+    as tuples of the few columns needed: a model instance each costs more than the
+    rest of its expiry."""
     now = timezone.now()
     with transaction.atomic():
         jobs = list(
             selectors.overdue()
             .filter(pk__range=chunk, assigned_provider=None, attested_delivery=False)
             .select_for_update(of=("self",), skip_locked=True)
-            .select_related("owner")
             .order_by("pk")
+            .values_list("pk", "escrow_hold_id", "owner__public_key", "price")
         )
         if not jobs:
-            return []
+            return {}
         ledger.void_holds(
             [
-                ledger.HoldVoid(job.escrow_hold_id, TransferKind.ESCROW_EXPIRED, f"job:{job.pk}")
-                for job in jobs
+                ledger.HoldVoid(hold_id, TransferKind.ESCROW_EXPIRED, f"job:{pk}")
+                for pk, hold_id, _, _ in jobs
             ]
         )
-        Bid.objects.filter(job__in=jobs, status=BidStatus.OPEN).update(status=BidStatus.REJECTED)
-        Job.objects.filter(pk__in=[job.pk for job in jobs]).update(status=JobStatus.EXPIRED)
-        for job in jobs:
-            job.status = JobStatus.EXPIRED
+        ids = [pk for pk, _, _, _ in jobs]
+        Bid.objects.filter(job__in=among(ids), status=BidStatus.OPEN).update(
+            status=BidStatus.REJECTED
+        )
+        Job.objects.filter(pk__in=among(ids)).update(status=JobStatus.EXPIRED)
         insert_rows(
             JobEvent,
             ("job", "status", "at", "note"),
-            [(job.pk, JobStatus.EXPIRED, now, "deadline passed") for job in jobs],
+            [(pk, JobStatus.EXPIRED, now, "deadline passed") for pk in ids],
         )
-        publish_many(_status_event(job, now) for job in jobs)
-    return jobs
+        at = now.isoformat()
+        refunded = Job(status=JobStatus.EXPIRED).escrow_state
+        publish_many(
+            _status_event_of(pk, JobStatus.EXPIRED, refunded, price, at, owner=owner, provider=None)
+            for pk, _, owner, price in jobs
+        )
+    return {pk: owner for pk, _, owner, _ in jobs}
 
 
 def auto_assign(job_id: int, notify: Notify = notify_balance) -> bool:
