@@ -4,6 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
+from django.db import connection
 from django.db.models import Case, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.expressions import Combinable
 from django.db.models.functions import TruncDate
@@ -59,23 +60,30 @@ _OWN_PREFIXES = ("user", "stake", "unbonding")
 _HELD, _ASSET = "=held", "=asset"
 
 
+def _balances_sql() -> str:
+    account, hold, asset = (m._meta.db_table for m in (Account, Hold, Asset))
+    return (
+        f"SELECT asset_id, kind, balance FROM {account} WHERE code = ANY(%s)"
+        f" UNION ALL SELECT h.asset_id, %s, SUM(a.balance) FROM {hold} h"
+        f" JOIN {account} p ON p.id = h.payer_id JOIN {account} a ON a.id = h.account_id"
+        " WHERE p.code = %s AND h.status = %s GROUP BY h.asset_id"
+        f" UNION ALL SELECT code, %s, 0 FROM {asset}"
+    )
+
+
 def balances(owner: str) -> list[Balance]:
     """Available, held (open holds the owner paid into) and staked (stake + unbonding)
     per asset, for every asset, zero where the owner has nothing. One round trip (every
     event that changes a wallet's money sends these): the owner's accounts, the sums of
-    its open holds and the asset codes, in one UNION ALL."""
+    its open holds and the asset codes, in one UNION ALL. Written in SQL: the ORM took
+    over a millisecond of CPU to compile the union, on every money-moving request."""
     codes = [f"{prefix}:{owner}" for prefix in _OWN_PREFIXES]
-    accounts = Account.objects.filter(code__in=codes).values_list("asset_id", "kind", "balance")
-    held = (
-        Hold.objects.filter(payer__code=account_codes.user(owner), status=HoldStatus.PENDING)
-        .values("asset_id")
-        .annotate(kind=Value(_HELD), total=Sum("account__balance"))
-        .values_list("asset_id", "kind", "total")
-    )
-    codes_only = Asset.objects.order_by().annotate(
-        kind=Value(_ASSET), zero=Value(0, output_field=AmountField())
-    )
-    rows = accounts.union(held, codes_only.values_list("code", "kind", "zero"), all=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _balances_sql(),
+            [codes, _HELD, account_codes.user(owner), HoldStatus.PENDING, _ASSET],
+        )
+        rows = cursor.fetchall()
     available: dict[str, int] = {}
     staked: dict[str, int] = {}
     held_by_asset: dict[str, int] = {}

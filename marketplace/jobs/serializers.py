@@ -1,13 +1,13 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from marketplace.core.rest import AmountField
+from marketplace.core.rest import AmountField, FieldsBuiltOnce
 
 from . import selectors
 from .models import Bid, Job, JobEvent
 
 
-class BidSerializer(serializers.ModelSerializer):
+class BidSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     provider = serializers.CharField(source="provider.wallet.address")
     price = AmountField()
 
@@ -16,7 +16,7 @@ class BidSerializer(serializers.ModelSerializer):
         fields = ["id", "provider", "price", "sla_seconds", "status", "created_at"]
 
 
-class HistorySerializer(serializers.ModelSerializer):
+class HistorySerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     """A status the job entered, or a provider's decline (`declined_by`, `reason`)."""
 
     declined_by = serializers.SerializerMethodField()
@@ -35,7 +35,7 @@ class EscrowSerializer(serializers.Serializer):
     state = serializers.ChoiceField(choices=["held", "released", "refunded", "split"])
 
 
-class JobSerializer(serializers.ModelSerializer):
+class JobSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     """A job as `context["viewer"]` (a public key, or None) may see it: bids and the
     result only for the owner and the assigned provider (a bidder sees its own bids)."""
 
