@@ -94,8 +94,11 @@ def _copy_rows(
         for field, values in zip(given, zip(*rows, strict=True), strict=True)
     ]
     with connection.cursor() as cursor:
+        # The sequence is looked up once (MATERIALIZED): as nextval's argument it would be
+        # looked up again for every key, most of the statement's cost.
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s) ORDER BY 1",
+            "WITH s AS MATERIALIZED (SELECT pg_get_serial_sequence(%s, %s)::regclass AS seq)"
+            " SELECT nextval(s.seq) FROM s, generate_series(1, %s) ORDER BY 1",
             [meta.db_table, meta.pk.column, len(rows)],
         )
         ids = [pk for (pk,) in cursor.fetchall()]
