@@ -1,27 +1,50 @@
 """Rate limits answer 429 rate_limited and change nothing; a wallet's allowance is
 counted only for verified signatures."""
 
+import logging
+import os
 import uuid
 
 import pytest
 from django.test import override_settings
 
+from marketplace.core.throttles import IpThrottle
 from marketplace.wallets.models import SignedAction
+from tests import stack
 from tests.conftest import balance
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fresh_counters(settings):
-    """Each test counts from zero (a private in-process cache, not the shared Redis)."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            # locmem caches with one LOCATION share their data across the process
-            "LOCATION": f"rate-limit-test-{uuid.uuid4()}",
+@pytest.fixture(
+    autouse=True,
+    params=[
+        "in-process",
+        pytest.param(
+            "redis",
+            marks=pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="no REDIS_URL"),
+        ),
+    ],
+)
+def _fresh_counters(request, settings):
+    """Each test counts from zero, in a private in-process cache and in Redis (where the
+    windows are kept by a script of core/throttles.py) under keys of its own."""
+    if request.param == "redis":
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "marketplace.core.cache.RedisCache",
+                "LOCATION": os.environ["REDIS_URL"],
+                "KEY_PREFIX": f"rate-limit-test-{uuid.uuid4()}",
+            }
         }
-    }
+    else:
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                # locmem caches with one LOCATION share their data across the process
+                "LOCATION": f"rate-limit-test-{uuid.uuid4()}",
+            }
+        }
 
 
 FAUCET = "/api/faucet"
@@ -120,3 +143,32 @@ def test_invalid_params_do_not_use_up_the_allowance(actions, carol):
         bad = actions.post(FAUCET, carol, "faucet", {"asset": "DOT", "amount": "-1"})
         assert bad.status_code == 400
     assert actions.post(FAUCET, carol, "faucet", ONE).status_code == 200
+
+
+@override_settings(PM_RATE_IP="2/minute")
+def test_a_request_older_than_the_window_no_longer_counts(api, monkeypatch):
+    now = [1_000_000.0]
+    monkeypatch.setattr(IpThrottle, "timer", staticmethod(lambda: now[0]))
+    headers = {"REMOTE_ADDR": "198.51.100.11"}
+    assert api.get("/api/config", **headers).status_code == 200
+    now[0] += 30
+    assert api.get("/api/config", **headers).status_code == 200
+    limited = api.get("/api/config", **headers)
+    assert (limited.status_code, int(limited["Retry-After"])) == (429, 31)  # 30 s, rounded up
+    now[0] += 30.5  # the first request left the window, the second has not
+    assert api.get("/api/config", **headers).status_code == 200
+    assert api.get("/api/config", **headers).status_code == 429
+
+
+@override_settings(PM_RATE_IP="1/minute")
+def test_while_the_cache_is_unreachable_the_limits_let_requests_through(api, settings, caplog):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "marketplace.core.cache.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{stack.free_port()}/0",  # nothing listens there
+        }
+    }
+    with caplog.at_level(logging.WARNING, logger="marketplace.core.throttles"):
+        for _ in range(3):
+            assert api.get("/api/config", REMOTE_ADDR="198.51.100.12").status_code == 200
+    assert any("not checked" in r.getMessage() for r in caplog.records)
