@@ -1,9 +1,13 @@
+from dataclasses import dataclass
+from typing import Any
+
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import QuerySet
 
 from ledger import selectors as ledger_selectors
 
-from .models import ApiToken, ReviewState, Wallet, Withdrawal, WithdrawalStatus
+from .models import ApiToken, ReviewState, SignedAction, Wallet, Withdrawal, WithdrawalStatus
 from .statement import describe
 
 
@@ -22,6 +26,36 @@ def wallet_for_key(public_key: str | None) -> Wallet | None:
     if not public_key:
         return None
     return Wallet.objects.filter(public_key=public_key).first()
+
+
+@dataclass(frozen=True)
+class Answered:
+    """A signed action that was executed: the payload signed and the answer given."""
+
+    payload: str
+    status: int | None
+    body: Any
+
+
+def answered_action(public_key: str, nonce: str) -> Answered | None:
+    """The action the wallet `public_key` signed with `nonce`, if one was executed.
+
+    Written in SQL: every envelope refused after its signature verified asks this (a
+    replay is answered, not refused), and compiling the ORM's join took 0.5 ms of CPU,
+    a quarter of what such a request costs."""
+    action, wallet = SignedAction._meta.db_table, Wallet._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT a.payload, a.response_status, a.response_body FROM {action} a"
+            f" JOIN {wallet} w ON w.id = a.wallet_id WHERE w.public_key = %s AND a.nonce = %s",
+            [public_key, nonce],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    payload, status, body = row
+    body = SignedAction._meta.get_field("response_body").from_db_value(body, None, connection)
+    return Answered(payload, status, body)
 
 
 def withdrawals_of(wallet: Wallet) -> QuerySet[Withdrawal]:

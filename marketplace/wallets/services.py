@@ -18,6 +18,7 @@ from marketplace.core.actions import REGISTRY, ActionContext, Reply
 from marketplace.realtime.events import publish, publish_many, user_group
 
 from .models import ApiToken, ReviewState, SignedAction, Wallet, Withdrawal, WithdrawalStatus
+from .selectors import Answered, answered_action
 from .serializers import WithdrawalSerializer
 from .signing import Envelope, parse_envelope, verify
 
@@ -109,16 +110,14 @@ def execute_signed_action(
     return ActionResult(answer.status, result)
 
 
-def _previous(envelope: Envelope) -> SignedAction | None:
-    return SignedAction.objects.filter(
-        wallet__public_key=envelope.public_key, nonce=envelope.nonce
-    ).first()
+def _previous(envelope: Envelope) -> Answered | None:
+    return answered_action(envelope.public_key, envelope.nonce)
 
 
-def _replay(previous: SignedAction, envelope: Envelope) -> ActionResult:
+def _replay(previous: Answered, envelope: Envelope) -> ActionResult:
     if previous.payload != envelope.raw_payload:
         raise errors.ReplayedNonce()
-    return ActionResult(previous.response_status, previous.response_body, replayed=True)
+    return ActionResult(previous.status, previous.body, replayed=True)
 
 
 def _check_url_ids(url_params: tuple[str, ...], url_kwargs: dict, params: dict) -> None:
