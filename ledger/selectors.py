@@ -62,8 +62,9 @@ _HELD, _ASSET = "=held", "=asset"
 
 def _balances_sql() -> str:
     account, hold, asset = (m._meta.db_table for m in (Account, Hold, Asset))
+    own = ", ".join(["%s"] * len(_OWN_PREFIXES))  # IN, not = ANY: SQLite has no arrays
     return (
-        f"SELECT asset_id, kind, balance FROM {account} WHERE code = ANY(%s)"
+        f"SELECT asset_id, kind, balance FROM {account} WHERE code IN ({own})"
         f" UNION ALL SELECT h.asset_id, %s, SUM(a.balance) FROM {hold} h"
         f" JOIN {account} p ON p.id = h.payer_id JOIN {account} a ON a.id = h.account_id"
         " WHERE p.code = %s AND h.status = %s GROUP BY h.asset_id"
@@ -81,7 +82,7 @@ def balances(owner: str) -> list[Balance]:
     with connection.cursor() as cursor:
         cursor.execute(
             _balances_sql(),
-            [codes, _HELD, account_codes.user(owner), HoldStatus.PENDING, _ASSET],
+            [*codes, _HELD, account_codes.user(owner), HoldStatus.PENDING, _ASSET],
         )
         rows = cursor.fetchall()
     available: dict[str, int] = {}
