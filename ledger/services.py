@@ -209,9 +209,16 @@ def create_hold(
     _require_transaction()
     validate_amount(amount)
     if idempotency_key is not None:
-        first = Hold.objects.filter(idempotency_key=idempotency_key).first()
+        # In SQL: the ORM took 0.3-0.4 ms of CPU to build this lookup, which every
+        # escrowed job pays.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id FROM {Hold._meta.db_table} WHERE idempotency_key = %s",
+                [idempotency_key],
+            )
+            first = cursor.fetchone()
         if first is not None:
-            return HoldRef(first.pk)
+            return HoldRef(first[0])
     # The payer is debited first, so a refusal writes nothing; the hold account is new
     # (no other transaction can see or lock it), so it is created with its balance.
     with connection.cursor() as cursor:

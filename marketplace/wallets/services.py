@@ -18,7 +18,7 @@ from marketplace.core.actions import REGISTRY, ActionContext, Reply
 from marketplace.realtime.events import publish, publish_many, user_group
 
 from .models import ApiToken, ReviewState, SignedAction, Wallet, Withdrawal, WithdrawalStatus
-from .selectors import Answered, answered_action
+from .selectors import Answered, answered_action, wallet_for_key
 from .serializers import WithdrawalSerializer
 from .signing import Envelope, parse_envelope, verify
 
@@ -76,7 +76,10 @@ def execute_signed_action(
         raise
     try:
         with transaction.atomic():
-            wallet, _ = Wallet.objects.get_or_create(public_key=envelope.public_key)
+            wallet = (
+                wallet_for_key(envelope.public_key)
+                or Wallet.objects.get_or_create(public_key=envelope.public_key)[0]
+            )
             record = SignedAction.objects.create(
                 wallet=wallet,
                 action=action,
