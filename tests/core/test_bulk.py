@@ -25,7 +25,7 @@ def test_among_selects_the_rows_of_thousands_of_ids():
     ids = insert_rows(OutboxEvent, ("groups", "type", "data"), [([], "n", {})] * 2_000)
 
     chosen = ids[::3]
-    assert (
-        sorted(OutboxEvent.objects.filter(pk__in=among(chosen)).values_list("pk", flat=True))
-        == chosen
+    found = OutboxEvent.objects.filter(among(OutboxEvent, "id", chosen)).values_list(
+        "pk", flat=True
     )
+    assert sorted(found) == chosen

@@ -102,10 +102,10 @@ def _expire_unassigned(chunk: tuple[int, int]) -> dict[int, str]:
             ]
         )
         ids = [pk for pk, _, _, _ in jobs]
-        Bid.objects.filter(job__in=among(ids), status=BidStatus.OPEN).update(
+        Bid.objects.filter(among(Bid, "job", ids), status=BidStatus.OPEN).update(
             status=BidStatus.REJECTED
         )
-        Job.objects.filter(pk__in=among(ids)).update(status=JobStatus.EXPIRED)
+        Job.objects.filter(among(Job, "id", ids)).update(status=JobStatus.EXPIRED)
         insert_rows(
             JobEvent,
             ("job", "status", "at", "note"),
