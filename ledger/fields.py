@@ -13,7 +13,8 @@ MAX_AMOUNT = 10**AMOUNT_DIGITS - 1
 # `int | None` and a required one as `int`.
 class AmountField(models.DecimalField):  # type: ignore[type-arg]
     """An integer amount in the asset's smallest unit: NUMERIC(39,0) in the database,
-    `int` in Python. Floats never reach it; Decimal only at the driver boundary."""
+    `int` in Python and to the driver. Floats never reach it; the driver hands values back
+    as Decimal."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs["max_digits"] = AMOUNT_DIGITS
@@ -39,6 +40,8 @@ class AmountField(models.DecimalField):  # type: ignore[type-arg]
     def get_db_prep_value(
         self, value: Any, connection: BaseDatabaseWrapper, prepared: bool = False
     ) -> Any:
+        # An int is what DecimalField's preparation ends in (to_python above): passed
+        # as it is, without its round trip through Decimal, which every amount saved paid.
         if isinstance(value, int) and not isinstance(value, bool):
-            value = Decimal(value)
+            return value
         return super().get_db_prep_value(value, connection, prepared)

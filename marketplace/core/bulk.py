@@ -12,7 +12,7 @@ path.
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -167,6 +167,9 @@ def update_rows(objs: Sequence[models.Model], fields: Sequence[str]) -> None:
     aliases = ", ".join(f"column{index}" for index in range(1, len(columns) + 1))
     table = quote(meta.db_table)
     match = f"{table}.{quote(meta.pk.column)} = v.column1"
+    if connection.vendor == "postgresql" and len(objs) >= COPY_FROM_ROWS:
+        _copy_update(objs, columns, f"UPDATE {table} SET {assignments}", match)
+        return
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             unnest = ", ".join(f"%s::{column.db_type(connection)}[]" for column in columns)
@@ -195,3 +198,26 @@ def update_rows(objs: Sequence[models.Model], fields: Sequence[str]) -> None:
                     for column in columns
                 ],
             )
+
+
+def _copy_update(objs: Sequence[models.Model], columns: list[Any], update: str, match: str) -> None:
+    """`update_rows` for hundreds of rows and more: the rows are copied into a temporary
+    table and the update joins it, where `unnest` would send every value quoted into
+    one text parameter per column. The savepoint takes the table back with the rest if
+    anything fails."""
+    quote = connection.ops.quote_name
+    table = quote("pm_update_rows")
+    types = ", ".join(
+        f"column{index} {column.db_type(connection)}"
+        for index, column in enumerate(columns, start=1)
+    )
+    values = [
+        _prepared(column, [getattr(obj, column.attname) for obj in objs]) for column in columns
+    ]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE {table} ({types})")
+        with cursor.cursor.copy(f"COPY {table} FROM STDIN") as copy:
+            for row in zip(*values, strict=True):
+                copy.write_row(row)
+        cursor.execute(f"{update} FROM {table} AS v WHERE {match}")
+        cursor.execute(f"DROP TABLE {table}")
