@@ -4,7 +4,7 @@ from django.contrib import admin
 from marketplace.core.admin_base import (
     NoAddDeleteAdmin,
     ReadOnlyAdmin,
-    address,
+    WalletColumn,
     change_link,
     form_action,
     logged_service,
@@ -20,7 +20,7 @@ class RevokeForm(forms.Form):
 
 
 @admin.register(TeeWorker)
-class TeeWorkerAdmin(NoAddDeleteAdmin):
+class TeeWorkerAdmin(WalletColumn, NoAddDeleteAdmin):
     list_display = ["id", "wallet_address", "status", "created_at", "approved_at", "revoked_at"]
     list_filter = ["status"]
     search_fields = ["wallet__public_key", "encryption_public_key"]
@@ -37,10 +37,6 @@ class TeeWorkerAdmin(NoAddDeleteAdmin):
     ]
     readonly_fields = fields
     actions = ["approve", "revoke"]
-
-    @admin.display(description="wallet")
-    def wallet_address(self, worker):
-        return address(worker.wallet.public_key)
 
     def has_review_teeworker_permission(self, request):
         return request.user.has_perm("confidential.review_teeworker")

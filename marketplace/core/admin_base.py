@@ -112,6 +112,14 @@ def logged_service(
     return apply
 
 
+class WalletColumn:
+    """The `wallet_address` column of a model that belongs to a wallet: its address."""
+
+    @admin.display(description="wallet")
+    def wallet_address(self, obj):
+        return address(obj.wallet.public_key)
+
+
 class ConsoleAdmin(admin.ModelAdmin):
     """A ModelAdmin whose actions refuse (403) a user the action's permission is missing
     for, instead of Django's "no action selected" — so a role's limits are visible."""

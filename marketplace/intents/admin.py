@@ -3,7 +3,7 @@ from django.contrib import admin, messages
 from ledger.units import money
 from marketplace.core.admin_base import (
     ReadOnlyAdmin,
-    address,
+    WalletColumn,
     change_link,
     id_link,
     log_staff_action,
@@ -69,16 +69,12 @@ class BatchAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Intent)
-class IntentAdmin(ReadOnlyAdmin):
+class IntentAdmin(WalletColumn, ReadOnlyAdmin):
     list_display = ["id", "batch", "wallet_address", "token_in", "token_out", "lock", "status"]
     list_filter = ["status", "token_in", "token_out"]
     list_select_related = ["wallet", "batch"]
     exclude = ["sealed_intent"]
     readonly_fields = ["batch_link", "wallet_address", "lock", "hold_link"]
-
-    @admin.display(description="wallet")
-    def wallet_address(self, intent):
-        return address(intent.wallet.public_key)
 
     @admin.display(description="lock", ordering="lock_amount")
     def lock(self, intent):

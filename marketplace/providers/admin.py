@@ -7,6 +7,7 @@ from ledger.units import money
 from marketplace.core.admin_base import (
     NoAddDeleteAdmin,
     ReadOnlyAdmin,
+    WalletColumn,
     address,
     change_link,
     form_action,
@@ -29,7 +30,7 @@ class DeactivateForm(forms.Form):
 
 
 @admin.register(Provider)
-class ProviderAdmin(NoAddDeleteAdmin):
+class ProviderAdmin(WalletColumn, NoAddDeleteAdmin):
     list_display = [
         "id",
         "name",
@@ -61,10 +62,6 @@ class ProviderAdmin(NoAddDeleteAdmin):
     ]
     readonly_fields = fields
     actions = ["slash", "deactivate"]
-
-    @admin.display(description="wallet")
-    def wallet_address(self, provider):
-        return address(provider.wallet.public_key)
 
     @admin.display(description="stake")
     def stake(self, provider):

@@ -7,6 +7,7 @@ from ledger.units import money
 from marketplace.core.admin_base import (
     NoAddDeleteAdmin,
     ReadOnlyAdmin,
+    WalletColumn,
     address,
     change_link,
     form_action,
@@ -68,17 +69,13 @@ class JobFilter(admin.SimpleListFilter):
 
 
 @admin.register(SignedAction)
-class SignedActionAdmin(ReadOnlyAdmin):
+class SignedActionAdmin(WalletColumn, ReadOnlyAdmin):
     """The audit trail: read-only."""
 
     list_display = ["id", "created_at", "action", "wallet_address", "response_status"]
     list_filter = ["action", "response_status", JobFilter]
     search_fields = ["nonce", "wallet__public_key", "payload"]
     list_select_related = ["wallet"]
-
-    @admin.display(description="wallet")
-    def wallet_address(self, action):
-        return address(action.wallet.public_key)
 
 
 @admin.register(ApiToken)
@@ -96,7 +93,7 @@ class ReviewForm(forms.Form):
 
 
 @admin.register(Withdrawal)
-class WithdrawalAdmin(NoAddDeleteAdmin):
+class WithdrawalAdmin(WalletColumn, NoAddDeleteAdmin):
     list_display = [
         "id",
         "created_at",
@@ -129,10 +126,6 @@ class WithdrawalAdmin(NoAddDeleteAdmin):
     ]
     readonly_fields = fields
     actions = ["release", "mark_failed", "approve", "reject"]
-
-    @admin.display(description="wallet")
-    def wallet_address(self, withdrawal):
-        return address(withdrawal.wallet.public_key)
 
     @admin.display(description="wallet")
     def wallet_link(self, withdrawal):
