@@ -22,6 +22,7 @@ from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
 from . import codes as account_codes
+from . import sql
 from .errors import HoldClosed, IdempotencyConflict, InsufficientFunds, InvalidAmount
 from .fields import MAX_AMOUNT
 from .kinds import TransferKind
@@ -569,7 +570,7 @@ def _apply_deltas(delta: dict[int, int]) -> None:
         per_statement = _ROWS_PER_STATEMENT // 2
     with connection.cursor() as cursor:
         for chunk in _chunks(ids, per_statement):
-            ids_sql, ids_params = _among("id", chunk)
+            ids_sql, ids_params = sql.among("id", chunk)
             lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
             cursor.execute(
                 f"SELECT id, balance, kind FROM {table} WHERE {ids_sql} ORDER BY id{lock}",
@@ -584,8 +585,8 @@ def _apply_deltas(delta: dict[int, int]) -> None:
             if connection.vendor == "postgresql":
                 changes_sql = "unnest(%s::bigint[], %s::numeric[]) AS v(column1, column2)"
                 changes_params: list[Any] = [
-                    _int_array(chunk),
-                    _int_array(delta[account_id] for account_id in chunk),
+                    sql.int_array(chunk),
+                    sql.int_array(delta[account_id] for account_id in chunk),
                 ]
             else:
                 changes_sql = "(VALUES {}) AS v".format(", ".join(["(%s, %s)"] * len(chunk)))
@@ -599,21 +600,6 @@ def _apply_deltas(delta: dict[int, int]) -> None:
                 f"WHERE {table}.id = v.column1",
                 changes_params,
             )
-
-
-def _among(column: str, ids: list[int]) -> tuple[str, list[Any]]:
-    """`column IN ids` as SQL and its parameters: on PostgreSQL one array parameter,
-    whatever the number of ids, rather than a placeholder each for the driver to split
-    and quote (its CPU cost, not the database's, grows with them)."""
-    if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s::bigint[])", [_int_array(ids)]
-    return "{} IN ({})".format(column, ", ".join(["%s"] * len(ids))), list(ids)
-
-
-def _int_array(values: Iterable[int]) -> str:
-    """PostgreSQL's text form of an array of integers, one parameter to cast: the driver
-    quotes one string, where it inspects every element of a list."""
-    return "{" + ",".join(map(str, values)) + "}"
 
 
 def _chunks[T](items: list[T], size: int) -> Iterable[list[T]]:
@@ -679,7 +665,7 @@ def _close_holds[Spec](
     if not by_hold:
         return
     hold_ids = sorted(by_hold)
-    ids_sql, ids_params = _among("h.id", hold_ids)
+    ids_sql, ids_params = sql.among("h.id", hold_ids)
     lock = " FOR UPDATE OF h" if connection.features.has_select_for_update else ""
     with connection.cursor() as cursor:
         cursor.execute(
@@ -705,7 +691,7 @@ def _close_holds[Spec](
             kind, reference = return_of(spec)
             rows.append(_Row(asset_id, account_id, payer_id, remaining, kind, reference, None, pk))
     _write(rows)
-    ids_sql, ids_params = _among("id", hold_ids)
+    ids_sql, ids_params = sql.among("id", hold_ids)
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {Hold._meta.db_table} SET status = %s, closed_at = %s WHERE {ids_sql}",

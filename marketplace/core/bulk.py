@@ -9,13 +9,14 @@ CPU than the database spends applying the rows. Hundreds of rows and more go in 
 path.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
-from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+
+from ledger import sql
 
 # SQLite takes at most 32,766 parameters a statement.
 _PARAMETERS_PER_STATEMENT = 30_000
@@ -128,25 +129,12 @@ def _prepared(field: models.Field, values: Sequence[Any]) -> list[Any]:
     return prepared
 
 
-def among(model: type[models.Model], field: str, ids: Sequence[int]) -> Q | RawSQL:
+def among(model: type[models.Model], field: str, ids: Sequence[int]) -> RawSQL:
     """A filter of `model` on its integer column `field` being one of `ids`, for
-    thousands of them: on PostgreSQL `= ANY(…)` with one array parameter, which the
-    planner reads as that many index look-ups, not a placeholder per id for Django to
-    build and the driver to split and quote (nor `IN (SELECT unnest(…))`, which it
-    joins by scanning the whole table). Elsewhere `field__in`."""
-    if connection.vendor != "postgresql":
-        return Q(**{f"{field}__in": ids})
+    thousands of them (ledger.sql.among)."""
     quote = connection.ops.quote_name
     column = f"{quote(model._meta.db_table)}.{quote(model._meta.get_field(field).column)}"
-    return RawSQL(
-        f"{column} = ANY(%s::bigint[])", [_int_array(ids)], output_field=models.BooleanField()
-    )
-
-
-def _int_array(values: Iterable[int]) -> str:
-    """PostgreSQL's text form of an array of integers, one parameter to cast (`::bigint[]`):
-    the driver quotes one string, where it inspects every element of a list."""
-    return "{" + ",".join(map(str, values)) + "}"
+    return RawSQL(*sql.among(column, ids), output_field=models.BooleanField())
 
 
 def update_rows(objs: Sequence[models.Model], fields: Sequence[str]) -> None:
