@@ -1,12 +1,11 @@
 """Set-based writes the ORM has no verb for, or none that stays cheap at thousands of rows.
 
-On PostgreSQL each statement takes one array parameter per column and reads the rows
-back with `unnest`: its text, its parsing and the driver's quoting stay the same size
-whatever the number of rows. A multi-row `VALUES` list (what `bulk_create` writes) has a
-placeholder per value, and quoting and splitting tens of thousands of them costs more
-CPU than the database spends applying the rows. Hundreds of rows and more go in by
-`COPY`, cheaper still. Other databases (the embedded SQLite set-up) take the plain ORM
-path.
+A multi-row `VALUES` list (what `bulk_create` writes) has a placeholder per value, and
+quoting and splitting tens of thousands of them costs more CPU than the database spends
+applying the rows. On PostgreSQL a few rows go in with one array parameter per column,
+read back with `unnest`; hundreds of rows and more, and every update, go by `COPY`, where
+nothing is quoted into a statement. Other databases (the embedded SQLite set-up) take
+the plain ORM path or a `VALUES` list.
 """
 
 from collections.abc import Sequence
@@ -138,43 +137,29 @@ def among(model: type[models.Model], field: str, ids: Sequence[int]) -> RawSQL:
 
 
 def update_rows(objs: Sequence[models.Model], fields: Sequence[str]) -> None:
-    """Save `fields` of every object (one model), each row its own values, in one
-    statement (a few thousand rows per statement off PostgreSQL). `QuerySet.bulk_update`
-    writes a CASE with a branch per row that the database evaluates for every row: its
-    cost grows with the square of the rows (minutes for a batch of 10,000 intents)."""
+    """Save `fields` of every object (one model), each row its own values, set-based:
+    on PostgreSQL by COPY (_copy_update), elsewhere a few thousand rows per statement.
+    `QuerySet.bulk_update` writes a CASE with a branch per row that the database
+    evaluates for every row: its cost grows with the square of the rows (minutes for a
+    batch of 10,000 intents)."""
     if not objs:
         return
     meta = objs[0]._meta
     quote = connection.ops.quote_name
     columns = [meta.pk, *(meta.get_field(name) for name in fields)]
-    # `columnN` is what both databases call the columns of a VALUES list.
+    # `columnN` is what a VALUES list calls its columns (and the temporary table too).
     assignments = ", ".join(
         f"{quote(column.column)} = v.column{index}"
         for index, column in enumerate(columns[1:], start=2)
     )
-    aliases = ", ".join(f"column{index}" for index in range(1, len(columns) + 1))
     table = quote(meta.db_table)
     match = f"{table}.{quote(meta.pk.column)} = v.column1"
-    if connection.vendor == "postgresql" and len(objs) >= COPY_FROM_ROWS:
+    if connection.vendor == "postgresql":
         _copy_update(objs, columns, f"UPDATE {table} SET {assignments}", match)
         return
+    per_statement = _PARAMETERS_PER_STATEMENT // len(columns)
+    row = "({})".format(", ".join(["%s"] * len(columns)))
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            unnest = ", ".join(f"%s::{column.db_type(connection)}[]" for column in columns)
-            cursor.execute(
-                f"UPDATE {table} SET {assignments} FROM unnest({unnest}) AS v({aliases})"
-                f" WHERE {match}",
-                [
-                    [
-                        column.get_db_prep_save(getattr(obj, column.attname), connection)
-                        for obj in objs
-                    ]
-                    for column in columns
-                ],
-            )
-            return
-        per_statement = _PARAMETERS_PER_STATEMENT // len(columns)
-        row = "({})".format(", ".join(["%s"] * len(columns)))
         for start in range(0, len(objs), per_statement):
             chunk = objs[start : start + per_statement]
             cursor.execute(
@@ -189,10 +174,10 @@ def update_rows(objs: Sequence[models.Model], fields: Sequence[str]) -> None:
 
 
 def _copy_update(objs: Sequence[models.Model], columns: list[Any], update: str, match: str) -> None:
-    """`update_rows` for hundreds of rows and more: the rows are copied into a temporary
-    table and the update joins it, where `unnest` would send every value quoted into
-    one text parameter per column. The savepoint takes the table back with the rest if
-    anything fails."""
+    """`update_rows` on PostgreSQL: the rows are copied into a temporary table and the
+    update joins it. No statement grows with the rows (an array parameter per column
+    was 476 KB of quoted text for 2,000 intents, most of the update's CPU). The savepoint
+    takes the table back with the rest if anything fails."""
     quote = connection.ops.quote_name
     table = quote("pm_update_rows")
     types = ", ".join(

@@ -1,6 +1,6 @@
 """marketplace.core.bulk: rows inserted set-based come back with their keys in the
-order given, and rows updated set-based each take their own values, whether a few (one
-statement) or hundreds (by COPY)."""
+order given, whether a few (one statement) or hundreds (by COPY), and rows updated
+set-based each take their own values."""
 
 import pytest
 
