@@ -13,9 +13,9 @@ REPUTATION_MAX = 1000
 
 
 class Capability(models.TextChoices):
-    CPU = "cpu"
-    GPU = "gpu"
-    TEE = "tee"
+    CPU = "cpu", "CPU"
+    GPU = "gpu", "GPU"
+    TEE = "tee", "TEE"
 
 
 class Provider(models.Model):

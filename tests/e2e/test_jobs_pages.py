@@ -142,7 +142,7 @@ def test_a_provider_registers_hears_of_a_new_job_live_and_bids(open_as, actions,
     with page.expect_navigation():
         page.click(f"{form} button")
     page.wait_for_selector("#pm-provider-summary >> text=150 DOT")
-    page.wait_for_selector("#pm-provider-open-jobs >> text=No open job needs gpu right now")
+    page.wait_for_selector("#pm-provider-open-jobs >> text=No open job needs GPU right now")
     page.set_viewport_size({"width": 390, "height": 844})  # a provider on a phone
     assert not page.is_visible("#pm-provider-open-jobs table")  # no empty table
 
